@@ -1,0 +1,5 @@
+{#- Use the folder's schema as it is (raw, staging, intermediate, marts, reference) rather
+    than dbt's default "<target schema>_<custom schema>". -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,19 @@
+{#- Window arithmetic, written once (metrics.md "Periods").
+    W(E) = the 12 calendar months ending with E's month. Built from month starts: "E minus
+    12 months" goes wrong around 29 February. -#}
+
+{% macro window_start(period_end_date) -%}
+    cast(date_trunc('month', {{ period_end_date }}) - interval 11 month as date)
+{%- endmacro %}
+
+{% macro month_end(any_date) -%}
+    cast(last_day({{ any_date }}) as date)
+{%- endmacro %}
+
+{#- The last month end on or before a date: the date itself when it is a month end. -#}
+{% macro last_complete_month_end(as_of_date) -%}
+    case
+        when {{ as_of_date }} = last_day({{ as_of_date }}) then cast({{ as_of_date }} as date)
+        else cast(date_trunc('month', {{ as_of_date }}) - interval 1 day as date)
+    end
+{%- endmacro %}

@@ -1,0 +1,12 @@
+{#- The grain test of every model whose key spans several columns (dbt_utils is not
+    installable offline, so the project carries its own). -#}
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+
+select
+    {{ combination_of_columns | join(', ') }},
+    count(*) as rows_with_this_key
+from {{ model }}
+group by {{ combination_of_columns | join(', ') }}
+having count(*) > 1
+
+{% endtest %}

@@ -1,0 +1,249 @@
+"""The raw-data contract (spec: raw-data.md) as data.
+
+Ingest, the data checks and the sample generator all read this module; nothing restates it.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Column names that look like a direct identifier: a file carrying one is refused whole.
+FORBIDDEN_IDENTIFIER_COLUMNS = frozenset(
+    {"name", "forename", "surname", "dob", "date_of_birth", "postcode", "nhs_number", "address"}
+)
+
+AREA_CODE_PATTERN = r"^E(0[6-9]|10)[0-9]{6}$"
+ENGLAND_CODE = "E92000001"
+LEICESTER_CODE = "E06000016"
+
+
+def _seed(name: str) -> list[dict[str, str]]:
+    """Code lists live once, as dbt seeds; the contract reads them from there."""
+    path = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / f"{name}.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+SUBSTANCE_CLASSES: dict[str, str] = {
+    row["substance_code"]: row["substance_class"] for row in _seed("substances")
+}
+
+SUBSTANCE_GROUPS = tuple(row["substance_group"] for row in _seed("substance_groups"))
+
+DISCHARGE_OUTCOME_CLASSES: dict[str, str] = {
+    row["discharge_reason"]: row["outcome_class"] for row in _seed("discharge_reasons")
+}
+
+SEXES = ("female", "male", "other", "not_stated")
+REFERRAL_SOURCES = (
+    "self", "gp", "hospital", "prison", "probation", "police", "social_care", "other",
+)
+ESP2013_BANDS = tuple(f"{lo}-{lo + 4}" for lo in range(0, 90, 5)) + ("90+",)
+NEED_GROUPS = ("opiate_crack", "alcohol_dependent")
+# ONS suppression markers: they mean "not available", never zero.
+ONS_SUPPRESSION_MARKERS = (":", "*", "c", "x", "-", "u")
+FINGERTIPS_SUPPRESSION_MARKERS = ("", "-", ":", "*", "x")
+
+# contract type -> DuckDB type
+DUCKDB_TYPES = {
+    "text": "VARCHAR",
+    "integer": "BIGINT",
+    "decimal": "DOUBLE",
+    "date": "DATE",
+    "boolean": "BOOLEAN",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # name in the warehouse (snake_case)
+    type: str  # key of DUCKDB_TYPES
+    required: bool = True  # the column must be present in the file
+    not_null: bool = False
+    codes: tuple[str, ...] | None = None  # allowed values
+    pattern: str | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    source_name: str | None = None  # header in the file when it differs from `name`
+    null_markers: tuple[str, ...] = ()  # cell values that mean NULL
+
+    @property
+    def header(self) -> str:
+        return self.source_name or self.name
+
+
+@dataclass(frozen=True)
+class RawFile:
+    name: str  # file stem; also the table name in the `raw` schema
+    description: str
+    columns: tuple[Column, ...]
+    required: bool = True
+    unique_key: str | None = None
+    record_level: bool = False  # holds pseudonymised person-level rows
+    # Real Fingertips downloads end rows early (25 fields under a 26-column header): pad them.
+    # Everywhere else a short row means a truncated or broken file, and is an error.
+    ragged_rows_allowed: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.csv"
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _substance(name: str, not_null: bool = False) -> Column:
+    return Column(name, "text", not_null=not_null, codes=tuple(SUBSTANCE_CLASSES))
+
+
+def _area(not_null: bool = True) -> Column:
+    return Column("area_code", "text", not_null=not_null, pattern=AREA_CODE_PATTERN)
+
+
+TREATMENT_JOURNEYS = RawFile(
+    name="treatment_journeys",
+    description="One row per treatment journey (NDTMS-style extract), pseudonymised.",
+    record_level=True,
+    unique_key="journey_id",
+    columns=(
+        Column("journey_id", "text", not_null=True),
+        Column("client_id", "text", not_null=True),
+        _area(),
+        Column("age_at_referral", "integer", not_null=True, min_value=0, max_value=120),
+        Column("sex", "text", not_null=True, codes=SEXES),
+        _substance("substance_1", not_null=True),
+        _substance("substance_2"),
+        _substance("substance_3"),
+        Column("referral_source", "text", not_null=True, codes=REFERRAL_SOURCES),
+        Column("referral_date", "date", not_null=True),
+        Column("triage_date", "date"),
+        Column("treatment_start_date", "date"),
+        Column("discharge_date", "date"),
+        Column("discharge_reason", "text", codes=tuple(DISCHARGE_OUTCOME_CLASSES)),
+    ),
+)
+
+PRISON_RELEASES = RawFile(
+    name="prison_releases",
+    description="One row per release from prison of an adult assessed as needing treatment.",
+    record_level=True,
+    unique_key="release_id",
+    columns=(
+        Column("release_id", "text", not_null=True),
+        Column("client_id", "text", not_null=True),
+        _area(),
+        Column("release_date", "date", not_null=True),
+        Column("age_at_release", "integer", not_null=True, min_value=18, max_value=120),
+    ),
+)
+
+DRUG_DEATHS_REGISTER = RawFile(
+    name="drug_deaths_register",
+    description="The local register of deaths related to drug misuse, one row per death.",
+    record_level=True,
+    unique_key="death_id",
+    columns=(
+        Column("death_id", "text", not_null=True),
+        _area(),
+        Column("date_of_death", "date", not_null=True),
+        Column("registration_date", "date", not_null=True),
+        Column("age", "integer", not_null=True, min_value=0, max_value=120),
+        Column("sex", "text", not_null=True, codes=("female", "male")),
+        Column("was_in_treatment", "boolean", not_null=True),
+    ),
+)
+
+POPULATION = RawFile(
+    name="population",
+    description="ONS mid-year population estimates by sex and ESP2013 age band.",
+    columns=(
+        _area(),
+        Column("year", "integer", not_null=True, min_value=1900, max_value=2100),
+        Column("sex", "text", not_null=True, codes=("female", "male")),
+        Column("age_band", "text", not_null=True, codes=ESP2013_BANDS),
+        Column("population", "integer", not_null=True, min_value=0),
+    ),
+)
+
+PREVALENCE_ESTIMATES = RawFile(
+    name="prevalence_estimates",
+    description="Modelled estimates of need (adults), by financial year starting.",
+    columns=(
+        _area(),
+        Column("year", "integer", not_null=True, min_value=1900, max_value=2100),
+        Column("need_group", "text", not_null=True, codes=NEED_GROUPS),
+        Column("estimate", "integer", not_null=True, min_value=0),
+        Column("lower_ci", "integer", required=False, min_value=0),
+        Column("upper_ci", "integer", required=False, min_value=0),
+    ),
+)
+
+ONS_DRUG_DEATHS = RawFile(
+    name="ons_drug_deaths",
+    description="ONS published deaths related to drug misuse by local authority (3-year periods).",
+    required=False,
+    columns=(
+        _area(),
+        Column("area_name", "text"),
+        Column("period", "text", not_null=True, pattern=r"^[0-9]{4}-[0-9]{4}$"),
+        Column("deaths", "integer", null_markers=ONS_SUPPRESSION_MARKERS),
+        Column("rate_per_100k", "decimal", null_markers=ONS_SUPPRESSION_MARKERS),
+        Column("lower_ci", "decimal", null_markers=ONS_SUPPRESSION_MARKERS),
+        Column("upper_ci", "decimal", null_markers=ONS_SUPPRESSION_MARKERS),
+    ),
+)
+
+
+def _fingertips(name: str, header: str, type_: str = "text", **kw) -> Column:
+    return Column(name, type_, source_name=header, **kw)
+
+
+FINGERTIPS_BENCHMARKS = RawFile(
+    name="fingertips_benchmarks",
+    description="England and comparator values as downloaded from the Fingertips API.",
+    required=False,
+    ragged_rows_allowed=True,
+    notes=("The real download, unchanged: only the columns below are read, by name.",),
+    columns=(
+        _fingertips("indicator_id", "Indicator ID", "integer", not_null=True),
+        _fingertips("area_code", "Area Code", not_null=True),
+        _fingertips("area_type", "Area Type"),
+        _fingertips("sex", "Sex"),
+        _fingertips("age", "Age"),
+        _fingertips("category", "Category"),
+        _fingertips("time_period", "Time period", not_null=True),
+        _fingertips("value", "Value", "decimal", null_markers=FINGERTIPS_SUPPRESSION_MARKERS),
+        _fingertips(
+            "lower_ci_95", "Lower CI 95.0 limit", "decimal",
+            null_markers=FINGERTIPS_SUPPRESSION_MARKERS,
+        ),
+        _fingertips(
+            "upper_ci_95", "Upper CI 95.0 limit", "decimal",
+            null_markers=FINGERTIPS_SUPPRESSION_MARKERS,
+        ),
+        _fingertips("count", "Count", "decimal", null_markers=FINGERTIPS_SUPPRESSION_MARKERS),
+        _fingertips(
+            "denominator", "Denominator", "decimal", null_markers=FINGERTIPS_SUPPRESSION_MARKERS
+        ),
+        _fingertips("value_note", "Value note"),
+    ),
+)
+
+RAW_FILES: tuple[RawFile, ...] = (
+    TREATMENT_JOURNEYS,
+    PRISON_RELEASES,
+    DRUG_DEATHS_REGISTER,
+    POPULATION,
+    PREVALENCE_ESTIMATES,
+    ONS_DRUG_DEATHS,
+    FINGERTIPS_BENCHMARKS,
+)
+RAW_FILES_BY_NAME = {f.name: f for f in RAW_FILES}
+
+
+def normalise_header(header: str) -> str:
+    """How a header is compared with the contract and the forbidden list."""
+    return "_".join(header.strip().lower().replace("-", " ").split())

@@ -1,0 +1,248 @@
+"""Ingest: one Dagster asset per raw file of the contract, loaded into DuckDB's `raw` schema.
+
+Files are read with DuckDB's own CSV reader, every cell as text first, then cast column by
+column to the contract's type, so that a bad cell is reported with its file, row and column
+instead of DuckDB's generic conversion error.
+"""
+
+
+import csv
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from pipelines import contract
+from pipelines.contract import Column, RawFile
+
+RAW_SCHEMA = "raw"
+SOURCE_ROW_COLUMN = "source_row_number"  # 1-based data row of the file (line = row + 1)
+
+_TYPE_RULES = {
+    "integer": ("a whole number", r"^[+-]?[0-9]+$"),
+    "decimal": ("a number", r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"),
+    "date": ("an ISO date (YYYY-MM-DD)", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+    "boolean": ("true or false", r"^(true|false)$"),
+}
+
+
+class RawFileError(Exception):
+    """A raw file breaks the contract in a way that stops the refresh."""
+
+    def __init__(self, filename: str, rule: str, detail: str, row: int | None = None):
+        self.filename, self.rule, self.detail, self.row = filename, rule, detail, row
+        where = f"{filename}, row {row} (line {row + 1})" if row is not None else filename
+        super().__init__(f"{where}: {detail} [rule: {rule}]")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    raw_file: RawFile
+    present: bool
+    rows: int
+    as_of: date | None
+    sha256: str | None
+    path: Path
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def read_header(path: Path) -> list[str]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        try:
+            return next(csv.reader(handle))
+        except StopIteration:
+            return []
+
+
+def check_header(raw_file: RawFile, header: list[str]) -> dict[str, int]:
+    """Map each contract column to its position in the file; refuse identifier columns."""
+    normalised = [contract.normalise_header(h) for h in header]
+    forbidden = sorted(set(normalised) & contract.FORBIDDEN_IDENTIFIER_COLUMNS)
+    if forbidden:
+        raise RawFileError(
+            raw_file.filename,
+            "no direct identifiers",
+            f"column(s) {', '.join(forbidden)} look like direct identifiers; the file is refused "
+            "and nothing of it was loaded. Remove the column(s) and pseudonymise before delivery.",
+        )
+    positions: dict[str, int] = {}
+    for column in raw_file.columns:
+        wanted = contract.normalise_header(column.header)
+        matches = [i for i, h in enumerate(normalised) if h == wanted]
+        if len(matches) > 1:
+            raise RawFileError(
+                raw_file.filename, "unique column names", f"column {column.header!r} appears twice"
+            )
+        if matches:
+            positions[column.name] = matches[0]
+    missing = [c.header for c in raw_file.columns if c.required and c.name not in positions]
+    if missing:
+        raise RawFileError(
+            raw_file.filename,
+            "required columns",
+            f"required column(s) missing: {', '.join(missing)} "
+            f"(columns found: {', '.join(header) or 'none'})",
+        )
+    return positions
+
+
+def _cleaned(column: Column, position: int) -> str:
+    """The cell as trimmed text, with empty cells and the column's null markers as NULL."""
+    cell = f"trim(c{position})"
+    markers = ", ".join(_sql_literal(m) for m in ("", *column.null_markers))
+    return f"CASE WHEN {cell} IN ({markers}) THEN NULL ELSE {cell} END"
+
+
+def _typed(column: Column, cleaned: str) -> str:
+    duck_type = contract.DUCKDB_TYPES[column.type]
+    if column.type == "text":
+        return cleaned
+    if column.type == "decimal":
+        cleaned = f"replace({cleaned}, ',', '')"  # Fingertips writes 1,234.5 in some exports
+    return f"TRY_CAST({cleaned} AS {duck_type})"
+
+
+def load_raw_file(con: duckdb.DuckDBPyConnection, raw_file: RawFile, raw_dir: Path) -> IngestResult:
+    """Load one raw file into raw.<name>; raise RawFileError naming file, row and rule."""
+    path = Path(raw_dir) / raw_file.filename
+    table = f"{RAW_SCHEMA}.{_quote(raw_file.name)}"
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+    typed_columns = ", ".join(
+        f"{_quote(c.name)} {contract.DUCKDB_TYPES[c.type]}" for c in raw_file.columns
+    )
+    if not path.exists():
+        if raw_file.required:
+            raise RawFileError(
+                raw_file.filename, "required file", f"required file not found in {raw_dir}"
+            )
+        # An absent optional file is an empty table: the models that need it produce nothing.
+        con.execute(
+            f"CREATE OR REPLACE TABLE {table} ({typed_columns}, {SOURCE_ROW_COLUMN} BIGINT)"
+        )
+        return IngestResult(raw_file, False, 0, None, None, path)
+
+    header = read_header(path)
+    positions = check_header(raw_file, header)
+    # null padding and quoted line breaks together need DuckDB's serial reader.
+    padding = "null_padding = true, parallel = false," if raw_file.ragged_rows_allowed else ""
+    varchar_columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+    try:
+        con.execute(
+            f"""
+        CREATE OR REPLACE TEMP TABLE _raw_text AS
+        SELECT row_number() OVER () AS {SOURCE_ROW_COLUMN}, *
+        FROM read_csv({_sql_literal(str(path))}, header = true, columns = {varchar_columns},
+                      delim = ',', quote = '"', escape = '"', auto_detect = false,
+                      {padding} encoding = 'utf-8')
+        """
+        )
+    except duckdb.Error as error:  # ragged, truncated or badly quoted: DuckDB names the line
+        first_line = str(error).strip().splitlines()[0]
+        raise RawFileError(raw_file.filename, "well-formed CSV", first_line) from error
+    rows = con.execute("SELECT count(*) FROM _raw_text").fetchone()[0]
+    if rows == 0 and raw_file.required:
+        raise RawFileError(raw_file.filename, "not empty", "the file has a header but no data rows")
+
+    selects = []
+    for column in raw_file.columns:
+        if column.name not in positions:
+            selects.append(f"CAST(NULL AS {contract.DUCKDB_TYPES[column.type]}) AS {_quote(column.name)}")
+            continue
+        cleaned = _cleaned(column, positions[column.name])
+        if column.type in _TYPE_RULES:
+            description, pattern = _TYPE_RULES[column.type]
+            bad = con.execute(
+                f"""
+                SELECT {SOURCE_ROW_COLUMN}, {cleaned} FROM _raw_text
+                WHERE {cleaned} IS NOT NULL
+                  AND (NOT regexp_full_match({cleaned}, {_sql_literal(pattern)})
+                       OR {_typed(column, cleaned)} IS NULL)
+                ORDER BY {SOURCE_ROW_COLUMN}
+                """
+            ).fetchall()
+            if bad:
+                row, value = bad[0]
+                raise RawFileError(
+                    raw_file.filename,
+                    f"{column.header} is {description}",
+                    f"column {column.header!r} holds {value!r}, which is not {description}"
+                    + (f" ({len(bad)} rows like this)" if len(bad) > 1 else ""),
+                    row=row,
+                )
+        selects.append(f"{_typed(column, cleaned)} AS {_quote(column.name)}")
+    con.execute(
+        f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(selects)}, {SOURCE_ROW_COLUMN} "
+        f"FROM _raw_text ORDER BY {SOURCE_ROW_COLUMN}"
+    )
+    con.execute("DROP TABLE _raw_text")
+
+    as_of = None
+    date_columns = [c.name for c in raw_file.columns if c.type == "date"]
+    if raw_file.record_level and date_columns:
+        as_of = con.execute(
+            f"SELECT greatest({', '.join(f'max({_quote(c)})' for c in date_columns)}) FROM {table}"
+        ).fetchone()[0]
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return IngestResult(raw_file, True, rows, as_of, digest, path)
+
+
+class RawFolder(dg.ConfigurableResource):
+    """The folder the partnership drops its raw extracts into."""
+
+    path: str
+
+    def file(self, raw_file: RawFile) -> Path:
+        return Path(self.path) / raw_file.filename
+
+
+def _ingest_asset(raw_file: RawFile) -> dg.AssetsDefinition:
+    optional = "" if raw_file.required else " Optional: when absent the table is empty."
+    columns = dg.TableSchema(
+        columns=[
+            dg.TableColumn(c.name, contract.DUCKDB_TYPES[c.type], description=c.header)
+            for c in raw_file.columns
+        ]
+    )
+
+    @dg.asset(
+        key=dg.AssetKey([RAW_SCHEMA, raw_file.name]),
+        group_name="ingest",
+        kinds={"csv", "duckdb"},
+        description=f"{raw_file.filename} loaded into {RAW_SCHEMA}.{raw_file.name}. "
+        f"{raw_file.description}{optional}",
+        metadata={"dagster/column_schema": columns},
+    )
+    def _asset(
+        context: dg.AssetExecutionContext, warehouse: DuckDBResource, raw_folder: RawFolder
+    ) -> dg.MaterializeResult:
+        with warehouse.get_connection() as con:
+            result = load_raw_file(con, raw_file, Path(raw_folder.path))
+        if not result.present:
+            context.log.warning(
+                f"{raw_file.filename} is absent (optional): metrics that need it are not produced."
+            )
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": result.rows,
+                "file": dg.MetadataValue.path(str(result.path)),
+                "present": result.present,
+                "sha256": result.sha256 or "",
+                "as_of_date": result.as_of.isoformat() if result.as_of else "",
+            }
+        )
+
+    return _asset
+
+
+raw_assets = [_ingest_asset(raw_file) for raw_file in contract.RAW_FILES]

@@ -1,0 +1,441 @@
+"""Seeded synthetic raw folder that follows the contract (raw-data.md).
+
+Same seed -> same files. Leicester (E06000016) is calibrated so that the adults in treatment
+of metrics.md come out at exactly 2,087 for the 12 months to 31 Dec 2021 and 2,500 for the
+12 months to 31 Dec 2024. Everything here is invented: no real person is in it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines import contract
+
+AS_OF = date(2025, 9, 30)
+FIRST_REFERRAL = date(2019, 1, 1)
+
+# Targets the shipped sample must reproduce (metrics.md, "What the shipped sample must reproduce").
+ADULTS_IN_TREATMENT_TARGETS = {date(2021, 12, 31): 2087, date(2024, 12, 31): 2500}
+
+
+@dataclass(frozen=True)
+class SampleArea:
+    code: str
+    name: str
+    population: int  # all ages, mid-2021
+    people: int  # people with at least one journey, 2019 to the as-of date
+
+
+SAMPLE_AREAS = (
+    SampleArea(contract.LEICESTER_CODE, "Leicester", 368_600, 7_700),
+    SampleArea("E10000018", "Leicestershire", 712_300, 7_000),
+    SampleArea("E06000017", "Rutland", 41_000, 260),
+    SampleArea("E06000018", "Nottingham", 323_700, 4_900),
+    SampleArea("E06000015", "Derby", 261_400, 3_600),
+    SampleArea("E08000026", "Coventry", 345_300, 4_300),
+)
+
+SUBSTANCE_PROFILES = (
+    # (weight, substances); the journey's group follows from these by the NDTMS hierarchy.
+    (0.30, ("heroin",)),
+    (0.08, ("heroin", "crack")),
+    (0.04, ("methadone", "crack", "alcohol")),
+    (0.02, ("buprenorphine", "benzodiazepine")),
+    (0.02, ("other_opiate",)),
+    (0.10, ("cannabis",)),
+    (0.06, ("cocaine",)),
+    (0.03, ("crack",)),
+    (0.02, ("amphetamine", "cannabis")),
+    (0.01, ("ketamine",)),
+    (0.01, ("new_psychoactive",)),
+    (0.01, ("benzodiazepine",)),
+    (0.01, ("other_drug",)),
+    (0.05, ("cocaine", "alcohol")),
+    (0.03, ("alcohol", "cannabis")),
+    (0.21, ("alcohol",)),
+)
+
+DISCHARGE_WEIGHTS = {
+    "completed_drug_free": 0.22,
+    "completed_alcohol_free": 0.08,
+    "completed_occasional_user": 0.07,
+    "transferred_not_in_custody": 0.07,
+    "transferred_in_custody": 0.03,
+    "dropped_out": 0.25,
+    "withdrawn_by_provider": 0.04,
+    "declined_by_client": 0.08,
+    "onward_referral_refused": 0.02,
+    "retained_in_custody": 0.03,
+    "died": 0.02,
+    "moved_away": 0.05,
+    "other": 0.04,
+}
+REFERRAL_SOURCE_WEIGHTS = {
+    "self": 0.38, "gp": 0.12, "hospital": 0.07, "prison": 0.08, "probation": 0.12,
+    "police": 0.05, "social_care": 0.08, "other": 0.10,
+}
+
+
+def _id(prefix: str, *parts: object) -> str:
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:12].upper()
+    return f"{prefix}{digest}"
+
+
+def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _day(start: date, end: date, rng: random.Random, growth: float = 0.0) -> date:
+    """A day in [start, end], tilted towards the end by `growth` per year."""
+    span = (end - start).days
+    if growth <= 0:
+        return start + timedelta(days=rng.randint(0, span))
+    while True:  # rejection sampling: density proportional to (1 + growth) ** years
+        offset = rng.randint(0, span)
+        if rng.random() < (1 + growth) ** ((offset - span) / 365.25):
+            return start + timedelta(days=offset)
+
+
+@dataclass
+class Generator:
+    seed: int = 20250930
+    as_of: date = AS_OF
+    journeys: list[dict] = field(default_factory=list)
+    releases: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+        self._journey_seq = 0
+        self._release_seq = 0
+
+    # -- treatment journeys -------------------------------------------------------------
+    def _next_journey_id(self) -> str:
+        self._journey_seq += 1
+        return f"J{self._journey_seq:08d}"
+
+    def add_journey(
+        self,
+        client_id: str,
+        area_code: str,
+        age: int,
+        sex: str,
+        substances: tuple[str, ...],
+        referral: date,
+        *,
+        referral_source: str | None = None,
+        start_delay: int | None = None,
+        duration: int | None = None,
+        discharge_reason: str | None = None,
+        never_starts: bool | None = None,
+    ) -> dict | None:
+        rng = self.rng
+        if referral > self.as_of:
+            return None
+        triage = referral + timedelta(days=rng.randint(0, 14)) if rng.random() < 0.85 else None
+        if never_starts is None:
+            never_starts = rng.random() < 0.08
+        start = None
+        if not never_starts:
+            delay = start_delay if start_delay is not None else int(rng.expovariate(1 / 12))
+            start = referral + timedelta(days=delay)
+            if triage and triage > start:
+                triage = start
+        discharge = None
+        if start is not None:
+            days = duration if duration is not None else int(rng.lognormvariate(5.3, 0.8))
+            discharge = start + timedelta(days=days)
+        elif rng.random() < 0.7:  # a referral that never started is usually closed
+            discharge = referral + timedelta(days=rng.randint(20, 120))
+        reason = None
+        if discharge is not None:
+            reason = discharge_reason or _weighted(rng, DISCHARGE_WEIGHTS)
+            if start is None and reason.startswith("completed"):
+                reason = "declined_by_client"
+        dates = [d for d in (triage, start, discharge) if d is not None]
+        if any(d > self.as_of for d in dates):
+            # Nothing may lie after the as-of date: a journey still under way is open.
+            if triage and triage > self.as_of:
+                triage = None
+            if start and start > self.as_of:
+                start = None
+            discharge, reason = None, None
+        padded = (*substances, None, None)
+        row = {
+            "journey_id": self._next_journey_id(),
+            "client_id": client_id,
+            "area_code": area_code,
+            "age_at_referral": age,
+            "sex": sex,
+            "substance_1": padded[0],
+            "substance_2": padded[1],
+            "substance_3": padded[2],
+            "referral_source": referral_source or _weighted(rng, REFERRAL_SOURCE_WEIGHTS),
+            "referral_date": referral,
+            "triage_date": triage,
+            "treatment_start_date": start,
+            "discharge_date": discharge,
+            "discharge_reason": reason,
+        }
+        self.journeys.append(row)
+        return row
+
+    def _profile(self) -> tuple[str, ...]:
+        weights = [w for w, _ in SUBSTANCE_PROFILES]
+        return self.rng.choices([s for _, s in SUBSTANCE_PROFILES], weights=weights)[0]
+
+    def add_person(self, area: SampleArea, index: int) -> None:
+        rng = self.rng
+        client_id = _id("C", self.seed, area.code, index)
+        sex = rng.choices(("male", "female", "other", "not_stated"), (0.66, 0.32, 0.01, 0.01))[0]
+        young = rng.random() < 0.07
+        age = rng.randint(12, 17) if young else min(90, 18 + int(rng.gammavariate(3.0, 6.5)))
+        referral = _day(FIRST_REFERRAL, self.as_of, rng, growth=0.04)
+        substances = self._profile()
+        # a few people move between areas (their latest journey decides where they count)
+        journeys = 1 + min(4, int(rng.expovariate(1.6)))
+        for n in range(journeys):
+            row = self.add_journey(client_id, area.code, age, sex, substances, referral)
+            if row is None:
+                break
+            end = row["discharge_date"] or row["treatment_start_date"] or row["referral_date"]
+            if row["discharge_date"] is None and rng.random() < 0.8:
+                break  # still open: usually no further journey
+            overlap = rng.random() < 0.08
+            gap = -rng.randint(5, 40) if overlap else int(rng.expovariate(1 / 240))
+            next_referral = end + timedelta(days=gap)
+            referral = max(next_referral, row["referral_date"] + timedelta(days=1))
+            age += max(0, (referral - row["referral_date"]).days // 365)
+            if rng.random() < 0.25:
+                substances = self._profile()
+            if n == 0 and rng.random() < 0.02:
+                area = rng.choice(SAMPLE_AREAS)
+
+    # -- prison releases ----------------------------------------------------------------
+    def add_releases(self, area: SampleArea) -> None:
+        rng = self.rng
+        adults = [j for j in self.journeys if j["area_code"] == area.code and j["age_at_referral"] >= 18]
+        per_year = max(6, area.people // 15)
+        years = (self.as_of - FIRST_REFERRAL).days / 365.25
+        for _ in range(int(per_year * years)):
+            self._release_seq += 1
+            release = _day(FIRST_REFERRAL, self.as_of, rng)
+            if rng.random() < 0.35 and adults:
+                person = rng.choice(adults)
+                client_id, age = person["client_id"], max(18, person["age_at_referral"])
+            else:
+                client_id = _id("C", self.seed, "prison", self._release_seq)
+                age = 18 + int(rng.gammavariate(3.0, 6.0))
+            engages = rng.random() < (0.2 + 0.06 * (release.year - 2019))
+            if engages:
+                self.add_journey(
+                    client_id, area.code, age, "male", self._profile(),
+                    release - timedelta(days=rng.randint(0, 20)),
+                    referral_source="prison", start_delay=0,
+                )
+                # start on or within 21 days after the release
+                self.journeys[-1]["treatment_start_date"] = min(
+                    self.as_of, release + timedelta(days=rng.randint(0, 21))
+                )
+                self.journeys[-1]["referral_date"] = min(
+                    self.journeys[-1]["referral_date"], self.journeys[-1]["treatment_start_date"]
+                )
+                _repair_dates(self.journeys[-1], self.as_of)
+            self.releases.append(
+                {
+                    "release_id": f"R{self._release_seq:07d}",
+                    "client_id": client_id,
+                    "area_code": area.code,
+                    "release_date": release,
+                    "age_at_release": age,
+                }
+            )
+
+    # -- calibration --------------------------------------------------------------------
+    def calibrate_adults_in_treatment(self, area: SampleArea) -> None:
+        """Bring the bulk to the exact targets: drop people over a target, then add people
+        with one journey inside one target window only (counted there and nowhere else)."""
+        rng = self.rng
+        frame = pd.DataFrame(self.journeys)
+        for month_end, target in ADULTS_IN_TREATMENT_TARGETS.items():
+            counted = adults_in_treatment(frame, month_end, area.code)
+            while len(counted) > target:
+                drop = set(rng.sample(sorted(counted), len(counted) - target))
+                self.journeys = [j for j in self.journeys if j["client_id"] not in drop]
+                frame = pd.DataFrame(self.journeys)
+                counted = adults_in_treatment(frame, month_end, area.code)
+        for month_end, target in ADULTS_IN_TREATMENT_TARGETS.items():
+            counted = adults_in_treatment(pd.DataFrame(self.journeys), month_end, area.code)
+            year_start = date(month_end.year, 1, 1)
+            for k in range(target - len(counted)):
+                start = year_start + timedelta(days=rng.randint(0, 300))
+                self.add_journey(
+                    _id("C", self.seed, "calibration", month_end, k),
+                    area.code,
+                    18 + int(rng.gammavariate(3.0, 6.5)),
+                    rng.choice(("male", "female")),
+                    self._profile(),
+                    start - timedelta(days=rng.randint(0, 20)),
+                    start_delay=None,
+                    duration=rng.randint(20, (date(month_end.year, 12, 31) - start).days),
+                    never_starts=False,
+                )
+                row = self.journeys[-1]
+                row["treatment_start_date"] = start
+                if row["triage_date"] and row["triage_date"] > start:
+                    row["triage_date"] = start
+                if row["discharge_date"] is None:  # keep it inside the target year
+                    row["discharge_date"] = date(month_end.year, 12, 31)
+                    row["discharge_reason"] = _weighted(rng, DISCHARGE_WEIGHTS)
+        frame = pd.DataFrame(self.journeys)
+        for month_end, target in ADULTS_IN_TREATMENT_TARGETS.items():
+            got = len(adults_in_treatment(frame, month_end, area.code))
+            assert got == target, f"calibration failed for {month_end}: {got} != {target}"
+
+    def pin_as_of(self) -> None:
+        """Make the as-of date (the latest date in the file) exactly `as_of`."""
+        last = max(self.journeys, key=lambda j: j["referral_date"])
+        last["referral_date"] = self.as_of
+        last.update(triage_date=None, treatment_start_date=None)
+        last.update(discharge_date=None, discharge_reason=None)
+
+
+def _repair_dates(row: dict, as_of: date) -> None:
+    start, discharge = row["treatment_start_date"], row["discharge_date"]
+    if row["triage_date"] and start and row["triage_date"] > start:
+        row["triage_date"] = start
+    if discharge and start and discharge < start:
+        row["discharge_date"] = start + timedelta(days=30)
+    if row["discharge_date"] and row["discharge_date"] > as_of:
+        row["discharge_date"], row["discharge_reason"] = None, None
+
+
+def window_start(month_end: date) -> date:
+    """First day of the 12-month window ending with month_end's month (from month starts,
+    so that 29 February never shifts the window)."""
+    month_index = month_end.year * 12 + month_end.month - 1 - 11
+    return date(month_index // 12, month_index % 12 + 1, 1)
+
+
+def adults_in_treatment(journeys: pd.DataFrame, month_end: date, area_code: str) -> set[str]:
+    """The client_ids counted by metrics.md's adults_in_treatment (an independent reading
+    of the rule, used to calibrate the sample; the warehouse computes it in dbt)."""
+    start = pd.to_datetime(journeys["treatment_start_date"])
+    discharge = pd.to_datetime(journeys["discharge_date"])
+    in_window = (start <= pd.Timestamp(month_end)) & (
+        discharge.isna() | (discharge >= pd.Timestamp(window_start(month_end)))
+    )
+    latest = (
+        journeys[in_window.fillna(False)]
+        .assign(_start=start)
+        .sort_values(["client_id", "_start", "journey_id"], ascending=[True, False, False])
+        .drop_duplicates("client_id")
+    )
+    counted = latest[(latest["area_code"] == area_code) & (latest["age_at_referral"] >= 18)]
+    return set(counted["client_id"])
+
+
+# -- the other files ----------------------------------------------------------------------
+# Share of the population in each ESP2013 band (roughly England's shape), by sex.
+_BAND_SHARES = (
+    0.058, 0.061, 0.060, 0.056, 0.062, 0.068, 0.069, 0.068, 0.064, 0.063,
+    0.068, 0.068, 0.061, 0.053, 0.050, 0.038, 0.026, 0.014, 0.006,
+)
+
+
+def population_rows(areas: tuple[SampleArea, ...], years: range) -> list[dict]:
+    total = sum(_BAND_SHARES)
+    rows = []
+    for area in areas:
+        for year in years:
+            size = area.population * (1.006 ** (year - 2021))
+            for band, share in zip(contract.ESP2013_BANDS, _BAND_SHARES, strict=True):
+                for sex, split in (("female", 0.505), ("male", 0.495)):
+                    value = round(size * share / total * split)
+                    rows.append(
+                        {"area_code": area.code, "year": year, "sex": sex,
+                         "age_band": band, "population": value}
+                    )
+    return rows
+
+
+def deaths_rows(gen: Generator, areas: tuple[SampleArea, ...]) -> list[dict]:
+    rng = gen.rng
+    rows = []
+    seq = 0
+    for area in areas:
+        per_year = area.population / 100_000 * rng.uniform(5.0, 9.0)
+        for year in range(2019, gen.as_of.year + 1):
+            for _ in range(int(rng.gauss(per_year, per_year**0.5) + 0.5)):
+                death = date(year, 1, 1) + timedelta(days=rng.randint(0, 364))
+                registration = death + timedelta(days=int(rng.expovariate(1 / 150)))
+                if registration > gen.as_of:
+                    continue
+                seq += 1
+                rows.append(
+                    {
+                        "death_id": f"D{seq:06d}",
+                        "area_code": area.code,
+                        "date_of_death": death,
+                        "registration_date": registration,
+                        "age": min(90, 20 + int(rng.gammavariate(4.0, 5.0))),
+                        "sex": rng.choices(("male", "female"), (0.7, 0.3))[0],
+                        "was_in_treatment": "true" if rng.random() < 0.4 else "false",
+                    }
+                )
+    return rows
+
+
+def prevalence_rows(areas: tuple[SampleArea, ...], years: range) -> list[dict]:
+    rows = []
+    for area in areas:
+        for year in years:
+            for group, per_1000 in (("opiate_crack", 8.5), ("alcohol_dependent", 13.0)):
+                estimate = round(area.population * 0.79 * per_1000 / 1000)
+                rows.append(
+                    {"area_code": area.code, "year": year, "need_group": group,
+                     "estimate": estimate, "lower_ci": round(estimate * 0.86),
+                     "upper_ci": round(estimate * 1.17)}
+                )
+    return rows
+
+
+def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in columns})
+
+
+def generate(out_dir: Path, seed: int = 20250930) -> dict[str, int]:
+    """Write the sample raw folder; returns the number of rows per file."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    gen = Generator(seed=seed)
+    for area in SAMPLE_AREAS:
+        for index in range(area.people):
+            gen.add_person(area, index)
+    for area in SAMPLE_AREAS:
+        gen.add_releases(area)
+    gen.calibrate_adults_in_treatment(SAMPLE_AREAS[0])
+    gen.pin_as_of()
+    gen.journeys.sort(key=lambda j: j["journey_id"])
+
+    files = {
+        contract.TREATMENT_JOURNEYS: gen.journeys,
+        contract.PRISON_RELEASES: gen.releases,
+        contract.DRUG_DEATHS_REGISTER: deaths_rows(gen, SAMPLE_AREAS),
+        contract.POPULATION: population_rows(SAMPLE_AREAS, range(2018, gen.as_of.year + 1)),
+        contract.PREVALENCE_ESTIMATES: prevalence_rows(SAMPLE_AREAS, range(2019, gen.as_of.year + 1)),
+    }
+    counts = {}
+    for raw_file, rows in files.items():
+        _write_csv(out_dir / raw_file.filename, [c.header for c in raw_file.columns], rows)
+        counts[raw_file.filename] = len(rows)
+    return counts
