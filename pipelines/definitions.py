@@ -1,0 +1,35 @@
+"""The one Definitions object: ingest -> dbt models and tests -> publication.
+
+`workspace.yaml` loads it for `dagster dev`; `cdap refresh` executes its full_refresh job
+in-process, so the command line and the UI run the same graph.
+"""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines import settings
+from pipelines.ingest import RawFolder, raw_assets
+from pipelines.publish import MartsFolder, published_marts_asset
+from pipelines.transform import cdap_dbt_models, dbt_resource
+
+FULL_REFRESH_JOB = "full_refresh"
+
+full_refresh = dg.define_asset_job(
+    FULL_REFRESH_JOB,
+    selection=dg.AssetSelection.all(),
+    description="Ingest every raw file, build and test every dbt model, publish the marts.",
+    # One writer at a time on the DuckDB warehouse: steps run one after another in one process.
+    executor_def=dg.in_process_executor,
+)
+
+defs = dg.Definitions(
+    assets=[*raw_assets, cdap_dbt_models, published_marts_asset],
+    jobs=[full_refresh],
+    resources={
+        "warehouse": DuckDBResource(database=dg.EnvVar(settings.WAREHOUSE_ENV)),
+        "raw_folder": RawFolder(path=dg.EnvVar(settings.RAW_DIR_ENV)),
+        "marts_folder": MartsFolder(path=dg.EnvVar(settings.MARTS_DIR_ENV)),
+        "dbt": dbt_resource(),
+    },
+    executor=dg.in_process_executor,
+)
