@@ -38,7 +38,14 @@ DISCHARGE_OUTCOME_CLASSES: dict[str, str] = {
 
 SEXES = ("female", "male", "other", "not_stated")
 REFERRAL_SOURCES = (
-    "self", "gp", "hospital", "prison", "probation", "police", "social_care", "other",
+    "self",
+    "gp",
+    "hospital",
+    "prison",
+    "probation",
+    "police",
+    "social_care",
+    "other",
 )
 ESP2013_BANDS = tuple(f"{lo}-{lo + 4}" for lo in range(0, 90, 5)) + ("90+",)
 NEED_GROUPS = ("opiate_crack", "alcohol_dependent")
@@ -217,11 +224,15 @@ FINGERTIPS_BENCHMARKS = RawFile(
         _fingertips("time_period", "Time period", not_null=True),
         _fingertips("value", "Value", "decimal", null_markers=FINGERTIPS_SUPPRESSION_MARKERS),
         _fingertips(
-            "lower_ci_95", "Lower CI 95.0 limit", "decimal",
+            "lower_ci_95",
+            "Lower CI 95.0 limit",
+            "decimal",
             null_markers=FINGERTIPS_SUPPRESSION_MARKERS,
         ),
         _fingertips(
-            "upper_ci_95", "Upper CI 95.0 limit", "decimal",
+            "upper_ci_95",
+            "Upper CI 95.0 limit",
+            "decimal",
             null_markers=FINGERTIPS_SUPPRESSION_MARKERS,
         ),
         _fingertips("count", "Count", "decimal", null_markers=FINGERTIPS_SUPPRESSION_MARKERS),

@@ -5,7 +5,6 @@ column to the contract's type, so that a bad cell is reported with its file, row
 instead of DuckDB's generic conversion error.
 """
 
-
 import csv
 import hashlib
 from dataclasses import dataclass
@@ -157,7 +156,9 @@ def load_raw_file(con: duckdb.DuckDBPyConnection, raw_file: RawFile, raw_dir: Pa
     selects = []
     for column in raw_file.columns:
         if column.name not in positions:
-            selects.append(f"CAST(NULL AS {contract.DUCKDB_TYPES[column.type]}) AS {_quote(column.name)}")
+            selects.append(
+                f"CAST(NULL AS {contract.DUCKDB_TYPES[column.type]}) AS {_quote(column.name)}"
+            )
             continue
         cleaned = _cleaned(column, positions[column.name])
         if column.type in _TYPE_RULES:

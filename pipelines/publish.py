@@ -191,8 +191,7 @@ def publish(warehouse: Path, marts_dir: Path, marts: list[PublishedMart]) -> Pub
                 ).fetchone()[0]
             published_at = datetime.now(UTC).replace(microsecond=0).isoformat()
             con.execute(
-                "CREATE TABLE published.main.publication AS SELECT ? AS published_at, "
-                "? AS tables",
+                "CREATE TABLE published.main.publication AS SELECT ? AS published_at, ? AS tables",
                 [published_at, json.dumps(tables)],
             )
             con.execute("CHECKPOINT published")

@@ -78,8 +78,14 @@ DISCHARGE_WEIGHTS = {
     "other": 0.04,
 }
 REFERRAL_SOURCE_WEIGHTS = {
-    "self": 0.38, "gp": 0.12, "hospital": 0.07, "prison": 0.08, "probation": 0.12,
-    "police": 0.05, "social_care": 0.08, "other": 0.10,
+    "self": 0.38,
+    "gp": 0.12,
+    "hospital": 0.07,
+    "prison": 0.08,
+    "probation": 0.12,
+    "police": 0.05,
+    "social_care": 0.08,
+    "other": 0.10,
 }
 
 
@@ -220,7 +226,9 @@ class Generator:
     # -- prison releases ----------------------------------------------------------------
     def add_releases(self, area: SampleArea) -> None:
         rng = self.rng
-        adults = [j for j in self.journeys if j["area_code"] == area.code and j["age_at_referral"] >= 18]
+        adults = [
+            j for j in self.journeys if j["area_code"] == area.code and j["age_at_referral"] >= 18
+        ]
         per_year = max(6, area.people // 15)
         years = (self.as_of - FIRST_REFERRAL).days / 365.25
         for _ in range(int(per_year * years)):
@@ -235,9 +243,14 @@ class Generator:
             engages = rng.random() < (0.2 + 0.06 * (release.year - 2019))
             if engages:
                 self.add_journey(
-                    client_id, area.code, age, "male", self._profile(),
+                    client_id,
+                    area.code,
+                    age,
+                    "male",
+                    self._profile(),
                     release - timedelta(days=rng.randint(0, 20)),
-                    referral_source="prison", start_delay=0,
+                    referral_source="prison",
+                    start_delay=0,
                 )
                 # start on or within 21 days after the release
                 self.journeys[-1]["treatment_start_date"] = min(
@@ -344,8 +357,25 @@ def adults_in_treatment(journeys: pd.DataFrame, month_end: date, area_code: str)
 # -- the other files ----------------------------------------------------------------------
 # Share of the population in each ESP2013 band (roughly England's shape), by sex.
 _BAND_SHARES = (
-    0.058, 0.061, 0.060, 0.056, 0.062, 0.068, 0.069, 0.068, 0.064, 0.063,
-    0.068, 0.068, 0.061, 0.053, 0.050, 0.038, 0.026, 0.014, 0.006,
+    0.058,
+    0.061,
+    0.060,
+    0.056,
+    0.062,
+    0.068,
+    0.069,
+    0.068,
+    0.064,
+    0.063,
+    0.068,
+    0.068,
+    0.061,
+    0.053,
+    0.050,
+    0.038,
+    0.026,
+    0.014,
+    0.006,
 )
 
 
@@ -359,8 +389,13 @@ def population_rows(areas: tuple[SampleArea, ...], years: range) -> list[dict]:
                 for sex, split in (("female", 0.505), ("male", 0.495)):
                     value = round(size * share / total * split)
                     rows.append(
-                        {"area_code": area.code, "year": year, "sex": sex,
-                         "age_band": band, "population": value}
+                        {
+                            "area_code": area.code,
+                            "year": year,
+                            "sex": sex,
+                            "age_band": band,
+                            "population": value,
+                        }
                     )
     return rows
 
@@ -399,9 +434,14 @@ def prevalence_rows(areas: tuple[SampleArea, ...], years: range) -> list[dict]:
             for group, per_1000 in (("opiate_crack", 8.5), ("alcohol_dependent", 13.0)):
                 estimate = round(area.population * 0.79 * per_1000 / 1000)
                 rows.append(
-                    {"area_code": area.code, "year": year, "need_group": group,
-                     "estimate": estimate, "lower_ci": round(estimate * 0.86),
-                     "upper_ci": round(estimate * 1.17)}
+                    {
+                        "area_code": area.code,
+                        "year": year,
+                        "need_group": group,
+                        "estimate": estimate,
+                        "lower_ci": round(estimate * 0.86),
+                        "upper_ci": round(estimate * 1.17),
+                    }
                 )
     return rows
 
@@ -432,7 +472,9 @@ def generate(out_dir: Path, seed: int = 20250930) -> dict[str, int]:
         contract.PRISON_RELEASES: gen.releases,
         contract.DRUG_DEATHS_REGISTER: deaths_rows(gen, SAMPLE_AREAS),
         contract.POPULATION: population_rows(SAMPLE_AREAS, range(2018, gen.as_of.year + 1)),
-        contract.PREVALENCE_ESTIMATES: prevalence_rows(SAMPLE_AREAS, range(2019, gen.as_of.year + 1)),
+        contract.PREVALENCE_ESTIMATES: prevalence_rows(
+            SAMPLE_AREAS, range(2019, gen.as_of.year + 1)
+        ),
     }
     counts = {}
     for raw_file, rows in files.items():

@@ -43,7 +43,11 @@ def apply(
 ) -> Settings:
     """Set the environment variables (explicit values win, then the environment, then
     the defaults), always as absolute paths, and return them."""
-    for env, value in ((RAW_DIR_ENV, raw_dir), (WAREHOUSE_ENV, warehouse), (MARTS_DIR_ENV, marts_dir)):
+    for env, value in (
+        (RAW_DIR_ENV, raw_dir),
+        (WAREHOUSE_ENV, warehouse),
+        (MARTS_DIR_ENV, marts_dir),
+    ):
         chosen = value if value is not None else os.environ.get(env) or DEFAULTS[env]
         os.environ[env] = str(Path(chosen).expanduser().resolve())
     return current()

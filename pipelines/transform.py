@@ -12,9 +12,19 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from pipelines import settings
 from pipelines.ingest import RAW_SCHEMA
 
-dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
-# `dagster dev` re-parses on load; the command line and the tests go through ensure_manifest.
-dbt_project.prepare_if_dev()
+dbt_project = DbtProject(
+    project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR
+)
+
+
+def dbt_resource() -> DbtCliResource:
+    # The dbt installed beside this interpreter, so an unactivated venv works too (dagster-dbt's
+    # own preparer looks for `dbt` on PATH only).
+    beside = Path(sys.executable).parent / "dbt"
+    return DbtCliResource(
+        project_dir=dbt_project, dbt_executable=str(beside) if beside.exists() else "dbt"
+    )
+
 
 _DBT_SOURCES = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
 
@@ -32,12 +42,13 @@ def _newest_source_mtime(project_dir: Path) -> float:
 
 def ensure_manifest() -> Path:
     """Parse the dbt project when there is no manifest, or when the project changed after it
-    was written (a fresh clone has none: target/ is never committed)."""
+    was written (a fresh clone has none: target/ is never committed). Used by the command
+    line, the tests and `dagster dev` alike."""
     manifest = dbt_project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(
         Path(dbt_project.project_dir)
     ):
-        dbt_project.preparer.prepare(dbt_project)
+        dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
     return manifest
 
 
@@ -63,7 +74,9 @@ class CdapDbtTranslator(DagsterDbtTranslator):
 translator = CdapDbtTranslator()
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator)
+@dbt_assets(
+    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator
+)
 def cdap_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # Unit tests pin the SQL rules on hand-made rows: they run in the test suite, not on
     # every refresh (they do not depend on the data).
@@ -73,11 +86,3 @@ def cdap_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
 def mart_asset_keys() -> list[dg.AssetKey]:
     """The dbt models of the marts folder, as asset keys (for the publication's deps)."""
     return [spec.key for spec in cdap_dbt_models.specs if spec.group_name == "marts"]
-
-
-def dbt_resource() -> DbtCliResource:
-    # The dbt installed beside this interpreter, so an unactivated venv works too.
-    beside = Path(sys.executable).parent / "dbt"
-    return DbtCliResource(
-        project_dir=dbt_project, dbt_executable=str(beside) if beside.exists() else "dbt"
-    )

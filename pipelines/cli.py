@@ -1,0 +1,73 @@
+"""The `cdap` command: refresh the warehouse, write the synthetic sample."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipelines import settings
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    current = settings.apply(args.raw_dir, args.warehouse, args.marts_dir)
+    print(f"Refreshing from {current.raw_dir}")
+    print(f"  warehouse: {current.warehouse}")
+    print(f"  marts:     {current.marts_dir}", flush=True)
+    from pipelines.refresh import run_refresh  # imports Dagster and parses dbt: after apply()
+
+    outcome = run_refresh()
+    print()
+    print(outcome.explanation())
+    for path in outcome.published:
+        print(f"  {path}")
+    return 0 if outcome.success else 1
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from pipelines import sample
+
+    counts = sample.generate(Path(args.out), seed=args.seed)
+    for name, rows in counts.items():
+        print(f"{Path(args.out) / name}: {rows} rows")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cdap", description="Outcomes warehouse for a Combating Drugs and Alcohol Partnership."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    refresh = commands.add_parser(
+        "refresh",
+        help="ingest the raw folder, build and test the marts, publish them",
+        description="Full refresh: raw folder -> DuckDB warehouse -> dbt -> checks -> published "
+        "marts. Each option falls back to its environment variable, then to the default.",
+    )
+    refresh.add_argument(
+        "--raw-dir", help=f"raw CSV folder (${settings.RAW_DIR_ENV}, default data/raw)"
+    )
+    refresh.add_argument(
+        "--warehouse",
+        help=f"working DuckDB file (${settings.WAREHOUSE_ENV}, default data/warehouse.duckdb)",
+    )
+    refresh.add_argument(
+        "--marts-dir", help=f"publication folder (${settings.MARTS_DIR_ENV}, default data/marts)"
+    )
+    refresh.set_defaults(handler=_refresh)
+
+    sample = commands.add_parser(
+        "sample", help="write the seeded synthetic raw folder (the shipped sample)"
+    )
+    sample.add_argument("--out", default=str(settings.DEFAULTS[settings.RAW_DIR_ENV]))
+    sample.add_argument("--seed", type=int, default=20250930)
+    sample.set_defaults(handler=_sample)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

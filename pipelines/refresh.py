@@ -1,0 +1,147 @@
+"""Run the full_refresh job in-process (the same graph the UI shows) and explain the outcome."""
+
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines import settings
+
+Echo = Callable[[str], None]
+
+
+def _echo_stdout(line: str) -> None:
+    print(line, file=sys.__stdout__, flush=True)
+
+
+class _ProgressHandler(logging.Handler):
+    """Turns Dagster's structured events into one short line per step or asset."""
+
+    def __init__(self, echo: Echo):
+        super().__init__()
+        self.echo = echo
+        self.started: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", {}) or {}
+        event = meta.get("dagster_event")
+        if event is None:
+            if record.levelno >= logging.WARNING:
+                self.echo(f"  ! {record.getMessage().split(' - ')[-1]}")
+            return
+        kind, step = event.event_type_value, event.step_key
+        if kind == "STEP_START":
+            self.started[step] = time.monotonic()
+            self.echo(f"- {step}")
+        elif kind == "STEP_SUCCESS":
+            took = time.monotonic() - self.started.get(step, time.monotonic())
+            self.echo(f"  done in {took:.1f} s")
+        elif kind == "ASSET_MATERIALIZATION" and step == "cdap_dbt_models":
+            self.echo(f"  built {event.asset_key.to_user_string()}")
+        elif kind == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                key = evaluation.asset_check_key
+                self.echo(f"  check failed: {key.asset_key.to_user_string()} {key.name}")
+        elif kind == "STEP_FAILURE":
+            self.echo(f"  FAILED: {step}")
+
+
+def _progress_logger(echo: Echo) -> dg.LoggerDefinition:
+    @dg.logger(description="One line per step: what the command line shows.")
+    def progress(_init_context) -> logging.Logger:
+        log = logging.getLogger("cdap.progress")
+        log.handlers = [_ProgressHandler(echo)]
+        log.setLevel(logging.DEBUG)  # Dagster's structured events are DEBUG records
+        log.propagate = False
+        return log
+
+    return progress
+
+
+@dataclass
+class RefreshOutcome:
+    success: bool
+    settings: settings.Settings
+    run_id: str
+    failures: list[str] = field(default_factory=list)
+    published: list[Path] = field(default_factory=list)
+    log_path: Path | None = None
+
+    def explanation(self) -> str:
+        if self.success:
+            return f"Refresh complete. Marts published to {self.settings.marts_dir}"
+        reasons = "; ".join(self.failures) or "a step failed (see the run in Dagster)"
+        return (
+            f"The refresh stopped: {reasons}. Nothing was published: whatever is in "
+            f"{self.settings.marts_dir} is the previous publication, unchanged. Fix the input "
+            f"(raw folder {self.settings.raw_dir}) and run the refresh again; the warehouse "
+            "rebuilds from the raw files, so a rerun needs no clean-up."
+            + (f" Full log: {self.log_path}" if self.log_path else "")
+        )
+
+
+def _innermost_message(error) -> str:
+    """The most specific message of a Dagster error chain (the user's exception)."""
+    messages = []
+    while error is not None:
+        messages.append(error.message.strip())
+        error = error.cause
+    for message in reversed(messages):
+        if message and not message.startswith("dagster._core.errors"):
+            return message.split("\n")[0].removeprefix("pipelines.ingest.RawFileError: ")
+    return messages[0] if messages else "unknown error"
+
+
+def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
+    failures = []
+    for event in result.all_events:
+        if (
+            event.event_type_value == "ASSET_CHECK_EVALUATION"
+            and not event.event_specific_data.passed
+        ):
+            evaluation = event.event_specific_data
+            key = evaluation.asset_check_key
+            failed_rows = evaluation.metadata.get("dagster_dbt/failed_row_count")
+            count = f" ({failed_rows.value} rows)" if failed_rows is not None else ""
+            failures.append(f"check {key.name} on {key.asset_key.to_user_string()} failed{count}")
+    for event in result.get_step_failure_events():
+        failures.append(
+            f"step {event.step_key}: {_innermost_message(event.step_failure_data.error)}"
+        )
+    return failures
+
+
+def run_refresh(
+    instance: dg.DagsterInstance | None = None, echo: Echo | None = _echo_stdout
+) -> RefreshOutcome:
+    """Run the full refresh with the paths of the CDAP_* environment variables."""
+    current = settings.current()
+    from pipelines.definitions import FULL_REFRESH_JOB, defs  # parses dbt on first import
+
+    job = defs.resolve_job_def(FULL_REFRESH_JOB)
+    run_config = None
+    if echo is not None:
+        job = job.with_logger_defs({"progress": _progress_logger(echo)})
+        run_config = {"loggers": {"progress": {}}}
+    # dbt's own log (which dagster-dbt writes to stdout) goes to a file beside the warehouse;
+    # the progress lines go to the terminal.
+    log_path = current.warehouse.with_name(current.warehouse.stem + ".refresh.log")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        # The persistent instance of DAGSTER_HOME by default, so `dagster dev` lists the run.
+        result = job.execute_in_process(
+            run_config=run_config,
+            instance=instance or dg.DagsterInstance.get(),
+            raise_on_error=False,
+        )
+    published = []
+    if result.success:
+        published = sorted(p for p in current.marts_dir.iterdir() if not p.name.startswith("."))
+    failures = [] if result.success else _failures(result)
+    return RefreshOutcome(result.success, current, result.run_id, failures, published, log_path)

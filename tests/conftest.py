@@ -1,0 +1,49 @@
+"""Shared fixtures. One refreshed warehouse on the shipped sample serves every end-to-end test
+that only reads; tests that break input get their own folders."""
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipelines import settings
+
+SAMPLE_RAW_DIR = settings.PROJECT_ROOT / "data" / "raw"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+    }
+
+
+def run_refresh_in(raw_dir: Path, warehouse: Path, marts_dir: Path):
+    """A full refresh on the given folders, through the same code path as `cdap refresh`."""
+    import dagster as dg
+
+    from pipelines.refresh import run_refresh
+
+    settings.apply(raw_dir, warehouse, marts_dir)
+    with dg.instance_for_test() as instance:
+        return run_refresh(instance=instance, echo=None)
+
+
+@pytest.fixture(scope="session")
+def refreshed(tmp_path_factory):
+    """A full refresh of the shipped sample into a temporary warehouse and marts folder."""
+    root = tmp_path_factory.mktemp("refreshed")
+    outcome = run_refresh_in(SAMPLE_RAW_DIR, root / "warehouse.duckdb", root / "marts")
+    assert outcome.success, outcome.explanation()
+    return outcome
+
+
+@pytest.fixture
+def raw_copy(tmp_path) -> Path:
+    """A private copy of the shipped sample to break."""
+    target = tmp_path / "raw"
+    shutil.copytree(SAMPLE_RAW_DIR, target)
+    return target

@@ -1,0 +1,121 @@
+"""End-to-end refreshes on temporary folders, through the same code path as `cdap refresh`."""
+
+import csv
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipelines import settings
+from tests.conftest import file_hashes, run_refresh_in
+
+LEICESTER = "E06000016"
+PERSON_LEVEL_COLUMNS = {"client_id", "journey_id", "release_id", "death_id", "latest_journey_id"}
+
+
+def test_adults_in_treatment_reproduces_the_strategy_figures(refreshed):
+    frame = pd.read_parquet(refreshed.settings.marts_dir / "fct_outcomes.parquet")
+    leicester = frame[
+        (frame.metric_id == "adults_in_treatment")
+        & (frame.area_code == LEICESTER)
+        & (frame.breakdown == "all")
+    ].set_index("period_end_date")
+    assert leicester.loc[pd.Timestamp("2021-12-31").date(), "value"] == 2087
+    assert leicester.loc[pd.Timestamp("2024-12-31").date(), "value"] == 2500
+
+
+def test_publication_is_complete_and_consistent(refreshed):
+    marts = refreshed.settings.marts_dir
+    names = {p.name for p in marts.iterdir()}
+    assert {"fct_outcomes.parquet", "dim_metric.parquet", settings.PUBLISHED_DUCKDB_NAME} <= names
+    assert not [n for n in names if n.startswith(".publishing")]
+    con = duckdb.connect(str(marts / settings.PUBLISHED_DUCKDB_NAME), read_only=True)
+    from_duckdb = con.execute("SELECT count(*), sum(numerator) FROM fct_outcomes").fetchone()
+    from_parquet = pd.read_parquet(marts / "fct_outcomes.parquet")
+    assert from_duckdb == (len(from_parquet), from_parquet["numerator"].sum())
+    # every published metric is documented
+    published_ids = {
+        r[0] for r in con.execute("SELECT DISTINCT metric_id FROM fct_outcomes").fetchall()
+    }
+    documented = {r[0] for r in con.execute("SELECT metric_id FROM dim_metric").fetchall()}
+    assert published_ids <= documented
+
+
+def test_grain_every_area_breakdown_and_month(refreshed):
+    frame = pd.read_parquet(refreshed.settings.marts_dir / "fct_outcomes.parquet")
+    grain = ["metric_id", "area_code", "breakdown", "period_end_date"]
+    assert not frame.duplicated(grain).any()
+    per_area = frame.groupby("area_code").size()
+    assert per_area.nunique() == 1  # zero rows are kept: every area has every row
+    months = sorted(frame.period_end_date.unique())
+    assert str(months[0]) == "2019-12-31" and str(months[-1]) == "2025-09-30"
+
+
+def test_nothing_person_level_or_small_is_published(refreshed):
+    marts = refreshed.settings.marts_dir
+    for parquet in marts.glob("*.parquet"):
+        assert not PERSON_LEVEL_COLUMNS & set(pd.read_parquet(parquet).columns), parquet.name
+    frame = pd.read_parquet(marts / "fct_outcomes.parquet")
+    counts = frame[frame.unit == "count"]
+    assert not counts["numerator"].between(1, 4).any()
+    suppressed = frame[frame.is_suppressed]
+    assert len(suppressed) > 0 and suppressed["value"].isna().all()
+    assert suppressed["suppression_reason"].notna().all()
+
+
+def break_column(raw_dir, filename, drop=None, add=None):
+    path = raw_dir / filename
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    header = rows[0]
+    keep = [i for i, name in enumerate(header) if name != drop]
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        for n, row in enumerate(rows):
+            out = [row[i] for i in keep]
+            if add:
+                out.append(add if n == 0 else "x")
+            writer.writerow(out)
+
+
+@pytest.mark.parametrize(
+    ("filename", "change", "expected"),
+    [
+        (
+            "treatment_journeys.csv",
+            {"drop": "treatment_start_date"},
+            "required column(s) missing: treatment_start_date",
+        ),
+        ("prison_releases.csv", {"add": "nhs_number"}, "nhs_number look like direct identifiers"),
+    ],
+    ids=["missing-column", "forbidden-column"],
+)
+def test_bad_input_is_blocked_and_the_publication_untouched(
+    refreshed, raw_copy, tmp_path, filename, change, expected
+):
+    # start from the shared good publication
+    marts = tmp_path / "marts"
+    marts.mkdir()
+    for path in refreshed.settings.marts_dir.iterdir():
+        (marts / path.name).write_bytes(path.read_bytes())
+    before = file_hashes(marts)
+    break_column(raw_copy, filename, **change)
+
+    outcome = run_refresh_in(raw_copy, tmp_path / "warehouse.duckdb", marts)
+
+    assert not outcome.success
+    explanation = outcome.explanation()
+    assert filename in explanation and expected in explanation
+    assert "Nothing was published" in explanation
+    assert file_hashes(marts) == before
+
+
+def test_rerun_after_the_fix_just_works(refreshed, raw_copy, tmp_path):
+    warehouse, marts = tmp_path / "warehouse.duckdb", tmp_path / "marts"
+    good = (raw_copy / "population.csv").read_bytes()
+    break_column(raw_copy, "population.csv", drop="population")
+    assert not run_refresh_in(raw_copy, warehouse, marts).success
+    (raw_copy / "population.csv").write_bytes(good)  # the fix
+    outcome = run_refresh_in(raw_copy, warehouse, marts)
+    assert outcome.success, outcome.explanation()
+    assert file_hashes(marts).keys() == file_hashes(refreshed.settings.marts_dir).keys()

@@ -1,0 +1,69 @@
+"""The sample generator and its calibration oracle."""
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from pipelines import sample
+from tests.conftest import SAMPLE_RAW_DIR, file_hashes
+
+
+@pytest.mark.parametrize(
+    ("month_end", "expected"),
+    [
+        (date(2021, 12, 31), date(2021, 1, 1)),
+        (date(2024, 2, 29), date(2023, 3, 1)),  # leap day: built from month starts
+        (date(2025, 2, 28), date(2024, 3, 1)),
+        (date(2025, 3, 31), date(2024, 4, 1)),  # FY 2024/25
+    ],
+)
+def test_window_start(month_end, expected):
+    assert sample.window_start(month_end) == expected
+
+
+def journeys(*rows):
+    columns = [
+        "journey_id",
+        "client_id",
+        "area_code",
+        "age_at_referral",
+        "treatment_start_date",
+        "discharge_date",
+    ]
+    return pd.DataFrame([dict(zip(columns, r, strict=True)) for r in rows])
+
+
+def test_oracle_counts_latest_journey_once():
+    frame = journeys(
+        ("J1", "P1", "E06000016", 30, "2021-02-01", None),
+        ("J2", "P1", "E06000017", 30, "2021-06-01", "2021-07-01"),  # latest: Rutland
+        ("J3", "P2", "E06000016", 17, "2021-03-01", None),  # young person
+        ("J4", "P3", "E06000016", 40, "2020-01-01", "2021-01-01"),  # discharged on day 1 of W
+        ("J5", "P4", "E06000016", 40, "2020-01-01", "2020-12-31"),  # the day before W
+    )
+    assert sample.adults_in_treatment(frame, date(2021, 12, 31), "E06000016") == {"P3"}
+
+
+def test_shipped_sample_is_the_generators_output(tmp_path):
+    """data/raw is exactly what `cdap sample` writes: same seed, same files."""
+    sample.generate(tmp_path)
+    assert file_hashes(tmp_path) == file_hashes(SAMPLE_RAW_DIR)
+
+
+def test_shipped_sample_is_calibrated_and_realistic():
+    frame = pd.read_csv(SAMPLE_RAW_DIR / "treatment_journeys.csv", dtype=str)
+    frame["age_at_referral"] = frame["age_at_referral"].astype(int)
+    for month_end, target in sample.ADULTS_IN_TREATMENT_TARGETS.items():
+        assert len(sample.adults_in_treatment(frame, month_end, "E06000016")) == target
+    assert set(frame["discharge_reason"].dropna()) == set(sample.DISCHARGE_WEIGHTS)
+    assert frame["discharge_date"].isna().any()  # open journeys
+    assert (frame.groupby("client_id").size() > 1).any()  # several journeys per person
+    assert (frame["age_at_referral"] < 18).any() and (frame["age_at_referral"] >= 18).any()
+    assert (
+        frame["referral_date"].min() <= "2019-01-31"
+        and frame["referral_date"].max() >= "2025-06-30"
+    )
+    assert frame["area_code"].nunique() >= 4
+    size = sum(p.stat().st_size for p in SAMPLE_RAW_DIR.iterdir())
+    assert size < 20 * 1024 * 1024
