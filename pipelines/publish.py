@@ -32,11 +32,40 @@ PUBLISHED_STORAGE_VERSION = "v1.5.0"
 
 
 @dataclass(frozen=True)
+class FollowSpec:
+    """Columns of a derived mart that are blanked when the fct_outcomes cell they come from
+    (same metric, area, breakdown all, the period in `period_column`) is suppressed."""
+
+    period_column: str
+    columns: tuple[str, ...]
+    metric_id: str | None = None  # fixed metric, when the mart has no metric_id column
+
+
+@dataclass(frozen=True)
 class PublishedMart:
     name: str  # table and file name
     relation: str  # schema.table in the warehouse
-    disclosure: str  # "outcome_measures" or "reference"
-    family: tuple[str, ...]  # columns that, with `breakdown`, make a breakdown family
+    disclosure: str  # outcome_measures | follows_outcomes | reference
+    family: tuple[str, ...] = ()  # outcome_measures: the keys of a breakdown family
+    measure_columns: tuple[str, ...] = ()  # outcome_measures: blanked when suppressed
+    derived_columns: tuple[tuple[str, str], ...] = ()  # (column, value when suppressed)
+    follows: tuple[FollowSpec, ...] = ()
+
+    @property
+    def order(self) -> tuple[int, str]:
+        # outcome measures first: the marts that follow them read their suppression
+        return ({"outcome_measures": 0, "follows_outcomes": 1}.get(self.disclosure, 2), self.name)
+
+
+DISCLOSURE_MODES = ("outcome_measures", "follows_outcomes", "reference")
+OUTCOMES_MART = "fct_outcomes"  # the mart every follows_outcomes mart takes its suppression from
+# A composite breakdown (a PHOF grouping) is the sum of substance-group cells: it is suppressed
+# whenever one of its parts is, or it would give the hidden part away.
+BREAKDOWN_COMPOSITION = """
+    select breakdown as composite_breakdown, substance_group as part_breakdown
+    from {catalog}.intermediate.int_breakdown_map
+    where breakdown not in ('all', substance_group)
+"""
 
 
 def published_marts(manifest_path: Path) -> list[PublishedMart]:
@@ -50,30 +79,72 @@ def published_marts(manifest_path: Path) -> list[PublishedMart]:
         if not meta.get("publish"):
             continue
         disclosure = meta.get("disclosure")
-        if disclosure not in ("outcome_measures", "reference"):
+        if disclosure not in DISCLOSURE_MODES:
             raise ValueError(f"mart {node['name']} has no known meta.disclosure: not published")
+        name = node["alias"] or node["name"]
         marts.append(
             PublishedMart(
-                name=node["alias"] or node["name"],
-                relation=f"{node['schema']}.{node['alias'] or node['name']}",
+                name=name,
+                relation=f"{node['schema']}.{name}",
                 disclosure=disclosure,
                 family=tuple(meta.get("disclosure_family", ())),
+                measure_columns=tuple(meta.get("disclosure_measure_columns", ())),
+                derived_columns=tuple(meta.get("disclosure_derived_columns", {}).items()),
+                follows=tuple(
+                    FollowSpec(f["period_column"], tuple(f["columns"]), f.get("metric_id"))
+                    for f in meta.get("disclosure_follows", ())
+                ),
             )
         )
-    return sorted(marts, key=lambda m: m.name)
+    return sorted(marts, key=lambda m: m.order)
 
 
-def disclosure_sql(relation: str, family: tuple[str, ...]) -> str:
-    """SELECT that applies metrics.md's disclosure rule to a long-format measures relation.
+def disclosure_sql(
+    relation: str,
+    family: tuple[str, ...],
+    measure_columns: tuple[str, ...] = ("numerator", "denominator", "value"),
+    derived_columns: tuple[tuple[str, str], ...] = (),
+    composition: str | None = None,
+) -> str:
+    """SELECT that applies metrics.md's disclosure rule to a long-format measures relation
+    (columns: the family keys, breakdown_type, breakdown, unit, numerator, denominator and the
+    measure columns).
 
     Primary: a count of 1 to 4; a rate or percentage whose numerator or denominator is 1 to 4.
-    Secondary: where a breakdown family (the non-total breakdowns of one `family` key) has
-    exactly one suppressed cell, the next smallest non-zero cell is suppressed too; if every
-    other cell is zero, the total is suppressed instead, since it would equal the hidden cell.
-    Suppressed = numerator, denominator and value NULL, with the reason; zero stays zero.
+    Secondary: where a breakdown family (one breakdown_type of one `family` key) has exactly
+    one suppressed cell, the next smallest non-empty cell (by denominator, else count) is
+    suppressed too; if the family has no other non-empty cell, the total ('all') is suppressed
+    instead, since it would equal the hidden cell. A composite breakdown (`composition`:
+    composite_breakdown, part_breakdown) is suppressed when any of its parts is.
+    Suppressed = the measure columns NULL, with the reason; zero stays zero.
     """
     keys = ", ".join(family)
     small = f"between {SMALL_NUMBER_MIN} and {SMALL_NUMBER_MAX}"
+    size = "coalesce(denominator, numerator)"
+    blanked = ", ".join(
+        f"case when suppression_reason is null then {column} end as {column}"
+        for column in measure_columns
+    )
+    derived = "".join(
+        f", case when suppression_reason is null then {column} else '{value}' end as {column}"
+        for column, value in derived_columns
+    )
+    excluded = ", ".join(
+        (
+            *measure_columns,
+            *(c for c, _ in derived_columns),
+            "primary_reason",
+            "secondary_reason",
+            "part_suppressed",
+            "suppression_reason",
+        )
+    )
+    composition_cte = (
+        f"composition as ({composition}),"
+        if composition
+        else "composition as (select null::varchar as composite_breakdown, "
+        "null::varchar as part_breakdown where false),"
+    )
     return f"""
     with
 
@@ -82,6 +153,8 @@ def disclosure_sql(relation: str, family: tuple[str, ...]) -> str:
         select * from {relation}
 
     ),
+
+    {composition_cte}
 
     primary_suppression as (
 
@@ -100,46 +173,85 @@ def disclosure_sql(relation: str, family: tuple[str, ...]) -> str:
 
         select
             *,
-            count(primary_reason) filter (where breakdown <> '{TOTAL_BREAKDOWN}')
-                over (partition by {keys}) as suppressed_in_family,
+            count(primary_reason) over family as suppressed_in_family,
             row_number() over (
-                partition by {keys}
-                order by
-                    (breakdown = '{TOTAL_BREAKDOWN}' or primary_reason is not null
-                     or coalesce(numerator, 0) = 0),
-                    numerator, denominator, breakdown
+                partition by {keys}, breakdown_type
+                order by (primary_reason is not null or coalesce({size}, 0) <= 0),
+                         {size}, numerator, breakdown
             ) as secondary_rank,
-            count(*) filter (
-                where breakdown <> '{TOTAL_BREAKDOWN}' and primary_reason is null
-                  and coalesce(numerator, 0) > 0
-            ) over (partition by {keys}) as secondary_candidates
+            count(*) filter (where primary_reason is null and coalesce({size}, 0) > 0)
+                over family as secondary_candidates
         from primary_suppression
+        where breakdown <> '{TOTAL_BREAKDOWN}'
+          and breakdown not in (select composite_breakdown from composition)
+        window family as (partition by {keys}, breakdown_type)
+
+    ),
+
+    family_decisions as (
+
+        select
+            *,
+            case
+                when suppressed_in_family = 1 and secondary_candidates > 0 and secondary_rank = 1
+                    then 'secondary_in_breakdown_family'
+            end as secondary_reason,
+            suppressed_in_family = 1 and secondary_candidates = 0 as family_needs_total
+        from families
+
+    ),
+
+    part_cells as (
+
+        select
+            {", ".join(f"family_decisions.{k}" for k in family)},
+            composition.composite_breakdown,
+            bool_or(coalesce(family_decisions.primary_reason, family_decisions.secondary_reason)
+                    is not null) as part_suppressed
+        from family_decisions
+        inner join composition
+            on family_decisions.breakdown = composition.part_breakdown
+        group by all
+
+    ),
+
+    totals as (
+
+        select {keys}, bool_or(family_needs_total) as family_needs_total
+        from family_decisions
+        group by all
 
     ),
 
     decided as (
 
         select
-            *,
+            primary_suppression.*,
+            family_decisions.secondary_reason,
+            part_cells.part_suppressed,
             coalesce(
-                primary_reason,
+                primary_suppression.primary_reason,
+                family_decisions.secondary_reason,
+                case when part_cells.part_suppressed then 'contains_a_suppressed_group' end,
                 case
-                    when suppressed_in_family = 1 and secondary_candidates > 0
-                         and secondary_rank = 1 then 'secondary_in_breakdown_family'
-                    when suppressed_in_family = 1 and secondary_candidates = 0
-                         and breakdown = '{TOTAL_BREAKDOWN}' then 'secondary_total_equals_cell'
+                    when primary_suppression.breakdown = '{TOTAL_BREAKDOWN}'
+                        and totals.family_needs_total then 'secondary_total_equals_cell'
                 end
             ) as suppression_reason
-        from families
+        from primary_suppression
+        left join family_decisions
+            using ({keys}, breakdown)
+        left join part_cells
+            on {" and ".join(f"primary_suppression.{k} = part_cells.{k}" for k in family)}
+            and primary_suppression.breakdown = part_cells.composite_breakdown
+        left join totals
+            using ({keys})
 
     )
 
     select
-        * exclude (numerator, denominator, value, primary_reason, suppressed_in_family,
-                   secondary_rank, secondary_candidates, suppression_reason),
-        case when suppression_reason is null then numerator end as numerator,
-        case when suppression_reason is null then denominator end as denominator,
-        case when suppression_reason is null then value end as value,
+        * exclude ({excluded}),
+        {blanked}{derived},
         suppression_reason is not null as is_suppressed,
         suppression_reason,
         suppression_reason is null and unit <> 'count' and numerator < {LOW_RELIABILITY_EVENTS}
@@ -149,11 +261,45 @@ def disclosure_sql(relation: str, family: tuple[str, ...]) -> str:
     """
 
 
-def _select_for(mart: PublishedMart, source_catalog: str) -> str:
+def follows_sql(relation: str, mart: PublishedMart, outcomes: str) -> str:
+    """Blank a derived mart's columns wherever the fct_outcomes cell they come from is
+    suppressed, so the same number is hidden in every file."""
+    joins, conditions = [], {}
+    for n, spec in enumerate(mart.follows):
+        alias = f"source_{n}"
+        metric = f"'{spec.metric_id}'" if spec.metric_id else "derived.metric_id"
+        joins.append(
+            f"left join {outcomes} as {alias} on {alias}.metric_id = {metric} "
+            f"and {alias}.area_code = derived.area_code "
+            f"and {alias}.breakdown = '{TOTAL_BREAKDOWN}' "
+            f"and {alias}.period_end_date = derived.{spec.period_column}"
+        )
+        for column in spec.columns:
+            conditions.setdefault(column, []).append(f"coalesce({alias}.is_suppressed, false)")
+    replaced = ", ".join(
+        f"case when {' or '.join(c)} then null else derived.{column} end as {column}"
+        for column, c in conditions.items()
+    )
+    any_suppressed = " or ".join(sorted({c for cs in conditions.values() for c in cs}))
+    return (
+        f"select derived.* replace ({replaced}), ({any_suppressed}) as is_suppressed "
+        f"from {relation} as derived {' '.join(joins)}"
+    )
+
+
+def _select_for(mart: PublishedMart, source_catalog: str, published_catalog: str) -> str:
     relation = f"{source_catalog}.{mart.relation}"
     if mart.disclosure == "reference":
         return f"select * from {relation}"
-    return disclosure_sql(relation, mart.family)
+    if mart.disclosure == "follows_outcomes":
+        return follows_sql(relation, mart, f"{published_catalog}.main.{OUTCOMES_MART}")
+    return disclosure_sql(
+        relation,
+        mart.family,
+        mart.measure_columns or ("numerator", "denominator", "value"),
+        mart.derived_columns,
+        BREAKDOWN_COMPOSITION.format(catalog=source_catalog),
+    )
 
 
 @dataclass(frozen=True)
@@ -180,7 +326,8 @@ def publish(warehouse: Path, marts_dir: Path, marts: list[PublishedMart]) -> Pub
             tables = {}
             for mart in marts:
                 con.execute(
-                    f"CREATE TABLE published.main.{mart.name} AS {_select_for(mart, 'warehouse')}"
+                    f"CREATE TABLE published.main.{mart.name} AS "
+                    f"{_select_for(mart, 'warehouse', 'published')}"
                 )
                 con.execute(
                     f"COPY published.main.{mart.name} TO '{staging / (mart.name + '.parquet')}' "

@@ -23,6 +23,13 @@ FIRST_REFERRAL = date(2019, 1, 1)
 
 # Targets the shipped sample must reproduce (metrics.md, "What the shipped sample must reproduce").
 ADULTS_IN_TREATMENT_TARGETS = {date(2021, 12, 31): 2087, date(2024, 12, 31): 2500}
+# Continuity of care, percent to one decimal, by financial year (W at 31 March).
+CONTINUITY_TARGETS = {date(2022, 3, 31): 21.0, date(2025, 3, 31): 55.2}
+# 3-year directly standardised death rate per 100,000, one decimal, at 31 Dec of the last year.
+DSR_TARGETS = {date(2024, 12, 31): 14.7}
+# Unmet need, FY 2024/25: share of the estimate not in treatment.
+UNMET_NEED_TARGETS = {"alcohol_dependent": 0.80, "opiate_crack": 0.50}
+UNMET_NEED_YEAR = 2024
 
 
 @dataclass(frozen=True)
@@ -271,15 +278,66 @@ class Generator:
             )
 
     # -- calibration --------------------------------------------------------------------
+    def calibrate_continuity_of_care(self, area: SampleArea) -> None:
+        """Make the area's continuity of care hit each target exactly: an engaged release
+        is disengaged by giving it a client with no journeys; a release is engaged by adding
+        a journey that starts 0 to 21 days after it."""
+        rng = self.rng
+        for month_end, target in CONTINUITY_TARGETS.items():
+            journeys = pd.DataFrame(self.journeys)
+            engaged, in_window = continuity_of_care(
+                pd.DataFrame(self.releases), journeys, month_end, area.code
+            )
+            wanted = next(
+                k
+                for k in sorted(
+                    range(len(in_window) + 1), key=lambda k: abs(k - target / 100 * len(in_window))
+                )
+                if round(100 * k / len(in_window), 1) == target
+            )
+            by_id = {r["release_id"]: r for r in self.releases}
+            for release_id in sorted(engaged)[: max(0, len(engaged) - wanted)]:
+                self._release_seq += 1
+                by_id[release_id]["client_id"] = _id(
+                    "C", self.seed, "disengaged", self._release_seq
+                )
+            idle = sorted(set(in_window) - set(engaged))
+            for release_id in rng.sample(idle, max(0, wanted - len(engaged))):
+                release = by_id[release_id]
+                start = release["release_date"] + timedelta(days=rng.randint(0, 21))
+                row = self.add_journey(
+                    release["client_id"],
+                    area.code,
+                    release["age_at_release"],
+                    "male",
+                    self._profile(),
+                    release["release_date"] - timedelta(days=rng.randint(0, 20)),
+                    referral_source="prison",
+                    start_delay=0,
+                    never_starts=False,
+                )
+                row["treatment_start_date"] = min(start, self.as_of)
+                row["referral_date"] = min(row["referral_date"], row["treatment_start_date"])
+                _repair_dates(row, self.as_of)
+        for month_end, target in CONTINUITY_TARGETS.items():
+            engaged, in_window = continuity_of_care(
+                pd.DataFrame(self.releases), pd.DataFrame(self.journeys), month_end, area.code
+            )
+            got = round(100 * len(engaged) / len(in_window), 1)
+            assert got == target, f"continuity calibration failed for {month_end}: {got}"
+
     def calibrate_adults_in_treatment(self, area: SampleArea) -> None:
-        """Bring the bulk to the exact targets: drop people over a target, then add people
-        with one journey inside one target window only (counted there and nowhere else)."""
+        """Bring the bulk to the exact targets: drop people over a target (never someone
+        released from prison, so continuity stays as calibrated), then add people with one
+        journey inside one target window only (counted there and nowhere else)."""
         rng = self.rng
         frame = pd.DataFrame(self.journeys)
+        released = {r["client_id"] for r in self.releases}
         for month_end, target in ADULTS_IN_TREATMENT_TARGETS.items():
             counted = adults_in_treatment(frame, month_end, area.code)
             while len(counted) > target:
-                drop = set(rng.sample(sorted(counted), len(counted) - target))
+                droppable = sorted(counted - released)
+                drop = set(rng.sample(droppable, len(counted) - target))
                 self.journeys = [j for j in self.journeys if j["client_id"] not in drop]
                 frame = pd.DataFrame(self.journeys)
                 counted = adults_in_treatment(frame, month_end, area.code)
@@ -311,12 +369,32 @@ class Generator:
             got = len(adults_in_treatment(frame, month_end, area.code))
             assert got == target, f"calibration failed for {month_end}: {got} != {target}"
 
-    def pin_as_of(self) -> None:
-        """Make the as-of date (the latest date in the file) exactly `as_of`."""
-        last = max(self.journeys, key=lambda j: j["referral_date"])
-        last["referral_date"] = self.as_of
-        last.update(triage_date=None, treatment_start_date=None)
-        last.update(discharge_date=None, discharge_reason=None)
+    def pin_coverage(self) -> None:
+        """Make each record-level file start on 1 January 2019 and end on the as-of date, so
+        the first full windows and the last complete month are the ones the sample is
+        calibrated for: a referral on each day, and a release on each day."""
+        area = SAMPLE_AREAS[1].code  # not Leicester: its figures are calibrated
+        for day in (FIRST_REFERRAL, self.as_of):
+            self.add_journey(
+                _id("C", self.seed, "coverage", day),
+                area,
+                35,
+                "female",
+                ("cannabis",),
+                day,
+                never_starts=True,
+            )
+            self.journeys[-1].update(triage_date=None, discharge_date=None, discharge_reason=None)
+            self._release_seq += 1
+            self.releases.append(
+                {
+                    "release_id": f"R{self._release_seq:07d}",
+                    "client_id": _id("C", self.seed, "coverage-release", day),
+                    "area_code": area,
+                    "release_date": day,
+                    "age_at_release": 30,
+                }
+            )
 
 
 def _repair_dates(row: dict, as_of: date) -> None:
@@ -336,7 +414,9 @@ def window_start(month_end: date) -> date:
     return date(month_index // 12, month_index % 12 + 1, 1)
 
 
-def adults_in_treatment(journeys: pd.DataFrame, month_end: date, area_code: str) -> set[str]:
+def adults_in_treatment(
+    journeys: pd.DataFrame, month_end: date, area_code: str, latest_rows: bool = False
+):
     """The client_ids counted by metrics.md's adults_in_treatment (an independent reading
     of the rule, used to calibrate the sample; the warehouse computes it in dbt)."""
     start = pd.to_datetime(journeys["treatment_start_date"])
@@ -351,7 +431,47 @@ def adults_in_treatment(journeys: pd.DataFrame, month_end: date, area_code: str)
         .drop_duplicates("client_id")
     )
     counted = latest[(latest["area_code"] == area_code) & (latest["age_at_referral"] >= 18)]
-    return set(counted["client_id"])
+    return counted if latest_rows else set(counted["client_id"])
+
+
+def continuity_of_care(
+    releases: pd.DataFrame, journeys: pd.DataFrame, month_end: date, area_code: str
+) -> tuple[set[str], list[str]]:
+    """(engaged release ids, all release ids) of metrics.md's continuity of care for the
+    area and window: a journey of the same client starts 0 to 21 days after release."""
+    released = pd.to_datetime(releases["release_date"])
+    in_window = releases[
+        (releases["area_code"] == area_code)
+        & (released >= pd.Timestamp(window_start(month_end)))
+        & (released <= pd.Timestamp(month_end))
+    ]
+    starts = journeys.dropna(subset=["treatment_start_date"])[["client_id", "treatment_start_date"]]
+    joined = in_window.merge(starts, on="client_id")
+    gap = (
+        pd.to_datetime(joined["treatment_start_date"]) - pd.to_datetime(joined["release_date"])
+    ).dt.days
+    engaged = set(joined.loc[(gap >= 0) & (gap <= 21), "release_id"])
+    return engaged, list(in_window["release_id"])
+
+
+def substance_group(substances: list[str | None]) -> str:
+    """The NDTMS hierarchy of raw-data.md (the warehouse computes it in dbt)."""
+    classes = {contract.SUBSTANCE_CLASSES[s] for s in substances if isinstance(s, str)}
+    if "opiate" in classes:
+        return "opiate"
+    if "non_opiate" in classes:
+        return "non_opiate_and_alcohol" if "alcohol" in classes else "non_opiate_only"
+    return "alcohol_only"
+
+
+def adults_in_treatment_by_group(
+    journeys: pd.DataFrame, month_end: date, area_code: str
+) -> dict[str, int]:
+    counted = adults_in_treatment(journeys, month_end, area_code, latest_rows=True)
+    groups = counted[["substance_1", "substance_2", "substance_3"]].apply(
+        lambda row: substance_group(list(row)), axis=1
+    )
+    return groups.value_counts().to_dict()
 
 
 # -- the other files ----------------------------------------------------------------------
@@ -400,39 +520,130 @@ def population_rows(areas: tuple[SampleArea, ...], years: range) -> list[dict]:
     return rows
 
 
-def deaths_rows(gen: Generator, areas: tuple[SampleArea, ...]) -> list[dict]:
+def _death(
+    gen: Generator, seq: int, area: str, registered_year: int, age: int | None = None
+) -> dict:
     rng = gen.rng
-    rows = []
-    seq = 0
+    registration = date(registered_year, 1, 1) + timedelta(days=rng.randint(0, 364))
+    death = registration - timedelta(days=int(rng.expovariate(1 / 150)))
+    return {
+        "death_id": f"D{seq:06d}",
+        "area_code": area,
+        "date_of_death": death,
+        "registration_date": registration,
+        "age": age if age is not None else min(90, 20 + int(rng.gammavariate(4.0, 5.0))),
+        "sex": rng.choices(("male", "female"), (0.7, 0.3))[0],
+        "was_in_treatment": "true" if rng.random() < 0.4 else "false",
+    }
+
+
+def standardised_rate(deaths: list[dict], population: list[dict], area: str, last_year: int):
+    """metrics.md 11 for one area (reference reading, pipelines.stats.dobson)."""
+    from pipelines import stats
+
+    years = range(last_year - 2, last_year + 1)
+    bands = list(contract.ESP2013_BANDS)
+    counts = [0] * len(bands)
+    for row in deaths:
+        if row["area_code"] == area and row["registration_date"].year in years:
+            counts[min(row["age"] // 5, 18)] += 1
+    people = [0.0] * len(bands)
+    for row in population:
+        if row["area_code"] == area and row["year"] in years:
+            people[bands.index(row["age_band"])] += row["population"]
+    return stats.dobson(counts, people, list(_ESP2013_WEIGHTS))
+
+
+_ESP2013_WEIGHTS = (
+    5000,
+    5500,
+    5500,
+    5500,
+    6000,
+    6000,
+    6500,
+    7000,
+    7000,
+    7000,
+    7000,
+    6500,
+    6000,
+    5500,
+    5000,
+    4000,
+    2500,
+    1500,
+    1000,
+)
+# Deaths per 100,000 a year on each area's register (invented; Leicester is calibrated).
+_DEATH_RATES = {contract.LEICESTER_CODE: 13.5}
+
+
+def deaths_rows(
+    gen: Generator, areas: tuple[SampleArea, ...], population: list[dict]
+) -> list[dict]:
+    rng = gen.rng
+    rows: list[dict] = []
     for area in areas:
-        per_year = area.population / 100_000 * rng.uniform(5.0, 9.0)
+        per_year = area.population / 100_000 * _DEATH_RATES.get(area.code, rng.uniform(4.5, 8.0))
         for year in range(2019, gen.as_of.year + 1):
-            for _ in range(int(rng.gauss(per_year, per_year**0.5) + 0.5)):
-                death = date(year, 1, 1) + timedelta(days=rng.randint(0, 364))
-                registration = death + timedelta(days=int(rng.expovariate(1 / 150)))
-                if registration > gen.as_of:
-                    continue
-                seq += 1
-                rows.append(
-                    {
-                        "death_id": f"D{seq:06d}",
-                        "area_code": area.code,
-                        "date_of_death": death,
-                        "registration_date": registration,
-                        "age": min(90, 20 + int(rng.gammavariate(4.0, 5.0))),
-                        "sex": rng.choices(("male", "female"), (0.7, 0.3))[0],
-                        "was_in_treatment": "true" if rng.random() < 0.4 else "false",
-                    }
+            for _ in range(max(0, int(rng.gauss(per_year, per_year**0.5) + 0.5))):
+                rows.append(_death(gen, len(rows) + 1, area.code, year))
+    # nothing after the as-of date; the register covers 1 Jan 2019 to the as-of date
+    rows = [
+        r
+        for r in rows
+        if r["registration_date"] <= gen.as_of and r["date_of_death"] >= FIRST_REFERRAL
+    ]
+    first, last = _death(gen, 0, areas[1].code, 2019), _death(gen, 0, areas[1].code, 2025)
+    first.update(
+        date_of_death=FIRST_REFERRAL, registration_date=FIRST_REFERRAL + timedelta(days=40)
+    )
+    last.update(date_of_death=gen.as_of - timedelta(days=60), registration_date=gen.as_of)
+    rows += [first, last]
+    # calibrate Leicester's 3-year rate, a death aged 40-44 at a time (~0.09 per 100,000)
+    for period_end, target in DSR_TARGETS.items():
+        last_year = period_end.year
+        while True:
+            rate = standardised_rate(rows, population, contract.LEICESTER_CODE, last_year)[0]
+            if round(rate, 1) == target:
+                break
+            if rate < target:
+                rows.append(_death(gen, 0, contract.LEICESTER_CODE, last_year - 1, age=42))
+            else:
+                victim = next(
+                    r
+                    for r in rows
+                    if r["area_code"] == contract.LEICESTER_CODE
+                    and r["age"] // 5 == 8
+                    and r["registration_date"].year in range(last_year - 2, last_year + 1)
                 )
+                rows.remove(victim)
+    rows.sort(key=lambda r: (r["registration_date"], r["area_code"], r["age"]))
+    for n, row in enumerate(rows, start=1):
+        row["death_id"] = f"D{n:06d}"
     return rows
 
 
-def prevalence_rows(areas: tuple[SampleArea, ...], years: range) -> list[dict]:
+def prevalence_rows(gen: Generator, areas: tuple[SampleArea, ...], years: range) -> list[dict]:
+    """Estimates scale with population; Leicester's FY 2024/25 estimates are set so that
+    unmet need comes out at the targets of metrics.md."""
+    journeys = pd.DataFrame(gen.journeys)
+    leicester = adults_in_treatment_by_group(
+        journeys, date(UNMET_NEED_YEAR + 1, 3, 31), contract.LEICESTER_CODE
+    )
+    in_treatment = {
+        "opiate_crack": leicester.get("opiate", 0),
+        "alcohol_dependent": leicester.get("alcohol_only", 0)
+        + leicester.get("non_opiate_and_alcohol", 0),
+    }
     rows = []
     for area in areas:
         for year in years:
             for group, per_1000 in (("opiate_crack", 8.5), ("alcohol_dependent", 13.0)):
                 estimate = round(area.population * 0.79 * per_1000 / 1000)
+                if area.code == contract.LEICESTER_CODE and year == UNMET_NEED_YEAR:
+                    estimate = round(in_treatment[group] / (1 - UNMET_NEED_TARGETS[group]))
                 rows.append(
                     {
                         "area_code": area.code,
@@ -443,6 +654,146 @@ def prevalence_rows(areas: tuple[SampleArea, ...], years: range) -> list[dict]:
                         "upper_ci": round(estimate * 1.17),
                     }
                 )
+    return rows
+
+
+FINGERTIPS_COLUMNS = [
+    "Indicator ID",
+    "Indicator Name",
+    "Parent Code",
+    "Parent Name",
+    "Area Code",
+    "Area Name",
+    "Area Type",
+    "Sex",
+    "Age",
+    "Category Type",
+    "Category",
+    "Time period",
+    "Value",
+    "Lower CI 95.0 limit",
+    "Upper CI 95.0 limit",
+    "Lower CI 99.8 limit",
+    "Upper CI 99.8 limit",
+    "Count",
+    "Denominator",
+    "Value note",
+    "Recent Trend",
+    "Compared to England value or percentiles",
+    "Column not used",
+    "Time period Sortable",
+    "New data",
+    "Compared to goal",
+    "Time period range",
+]
+# England values for the sample. Published figures where metrics.md gives them (continuity of
+# care 37.4% in 2021/22 and 43% in 2022/23; drug misuse deaths 5.0 per 100,000 in 2018-20);
+# the rest are invented, plausible values.
+ENGLAND_BENCHMARKS = {
+    (
+        92544,
+        "Adults with substance misuse treatment need who successfully engage in community-based "
+        "structured treatment following release from prison",
+        "18+ yrs",
+    ): {
+        "2019/20": 34.2,
+        "2020/21": 35.8,
+        "2021/22": 37.4,
+        "2022/23": 43.0,
+        "2023/24": 47.3,
+        "2024/25": 50.6,
+    },
+    (90244, "Successful completion of drug treatment: opiate users", "18+ yrs"): {
+        "2020": 4.9,
+        "2021": 5.0,
+        "2022": 5.1,
+        "2023": 5.0,
+        "2024": 5.2,
+    },
+    (90245, "Successful completion of drug treatment: non-opiate users", "18+ yrs"): {
+        "2020": 33.0,
+        "2021": 32.4,
+        "2022": 31.8,
+        "2023": 31.0,
+        "2024": 30.6,
+    },
+    (92447, "Successful completion of alcohol treatment", "18+ yrs"): {
+        "2020": 36.5,
+        "2021": 36.6,
+        "2022": 35.9,
+        "2023": 35.2,
+        "2024": 34.8,
+    },
+    (92432, "Deaths from drug misuse", "All ages"): {
+        "2018 - 20": 5.0,
+        "2019 - 21": 5.1,
+        "2020 - 22": 5.2,
+        "2021 - 23": 5.4,
+        "2022 - 24": 5.6,
+    },
+}
+
+
+def fingertips_rows() -> list[dict]:
+    rows = []
+    for (indicator, name, age), values in ENGLAND_BENCHMARKS.items():
+        for period, value in values.items():
+            sortable = period[:4] + "0000"
+            rows.append(
+                {
+                    "Indicator ID": indicator,
+                    "Indicator Name": name,
+                    "Area Code": contract.ENGLAND_CODE,
+                    "Area Name": "England",
+                    "Area Type": "England",
+                    "Sex": "Persons",
+                    "Age": age,
+                    "Time period": period,
+                    "Value": value,
+                    "Compared to England value or percentiles": "Not compared",
+                    "Column not used": "Not compared",
+                    "Time period Sortable": sortable,
+                    "Time period range": "3y" if " - " in period else "1y",
+                }
+            )
+    return rows
+
+
+def ons_rows(
+    gen: Generator, deaths: list[dict], population: list[dict], areas: tuple[SampleArea, ...]
+) -> list[dict]:
+    """ONS-style published 3-year rates: near the register's own (ONS codes deaths a little
+    differently), suppressed (':') below 10 deaths, and one area deliberately off."""
+    rows = []
+    for area in areas:
+        for last_year in range(2021, 2025):
+            rate, lower, upper = standardised_rate(deaths, population, area.code, last_year)
+            count = sum(
+                1
+                for r in deaths
+                if r["area_code"] == area.code
+                and r["registration_date"].year in range(last_year - 2, last_year + 1)
+            )
+            row = {
+                "area_code": area.code,
+                "area_name": area.name,
+                "period": f"{last_year - 2}-{last_year}",
+            }
+            if count < 10:
+                row.update(deaths=":", rate_per_100k=":", lower_ci=":", upper_ci=":")
+            else:
+                factor = (
+                    1.6
+                    if area.code == "E06000018" and last_year == 2024
+                    else gen.rng.uniform(0.97, 1.03)
+                )
+                row.update(
+                    deaths=count,
+                    rate_per_100k=round(rate * factor, 1),
+                    lower_ci=round(lower * factor, 1),
+                    upper_ci=round(upper * factor, 1),
+                )
+            rows.append(row)
     return rows
 
 
@@ -458,26 +809,35 @@ def generate(out_dir: Path, seed: int = 20250930) -> dict[str, int]:
     """Write the sample raw folder; returns the number of rows per file."""
     out_dir.mkdir(parents=True, exist_ok=True)
     gen = Generator(seed=seed)
+    leicester = SAMPLE_AREAS[0]
     for area in SAMPLE_AREAS:
         for index in range(area.people):
             gen.add_person(area, index)
     for area in SAMPLE_AREAS:
         gen.add_releases(area)
-    gen.calibrate_adults_in_treatment(SAMPLE_AREAS[0])
-    gen.pin_as_of()
+    gen.pin_coverage()
+    gen.calibrate_continuity_of_care(leicester)
+    gen.calibrate_adults_in_treatment(leicester)
     gen.journeys.sort(key=lambda j: j["journey_id"])
+    gen.releases.sort(key=lambda r: r["release_id"])
 
+    population = population_rows(SAMPLE_AREAS, range(2018, gen.as_of.year + 1))
+    deaths = deaths_rows(gen, SAMPLE_AREAS, population)
     files = {
         contract.TREATMENT_JOURNEYS: gen.journeys,
         contract.PRISON_RELEASES: gen.releases,
-        contract.DRUG_DEATHS_REGISTER: deaths_rows(gen, SAMPLE_AREAS),
-        contract.POPULATION: population_rows(SAMPLE_AREAS, range(2018, gen.as_of.year + 1)),
+        contract.DRUG_DEATHS_REGISTER: deaths,
+        contract.POPULATION: population,
         contract.PREVALENCE_ESTIMATES: prevalence_rows(
-            SAMPLE_AREAS, range(2019, gen.as_of.year + 1)
+            gen, SAMPLE_AREAS, range(2019, gen.as_of.year + 1)
         ),
+        contract.ONS_DRUG_DEATHS: ons_rows(gen, deaths, population, SAMPLE_AREAS),
     }
     counts = {}
     for raw_file, rows in files.items():
         _write_csv(out_dir / raw_file.filename, [c.header for c in raw_file.columns], rows)
         counts[raw_file.filename] = len(rows)
+    benchmarks = fingertips_rows()
+    _write_csv(out_dir / contract.FINGERTIPS_BENCHMARKS.filename, FINGERTIPS_COLUMNS, benchmarks)
+    counts[contract.FINGERTIPS_BENCHMARKS.filename] = len(benchmarks)
     return counts

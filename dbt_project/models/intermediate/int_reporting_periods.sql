@@ -1,58 +1,34 @@
--- Month ends the treatment data supports: from the first full 12-month window (one that
--- starts on or after the first day the extract covers) to the last complete month on or
--- before the extract's as-of date.
+-- Every month end from the first month any record-level source covers to the last complete
+-- month of the latest source. Each metric then keeps the periods its own sources support
+-- (int_metric_frame).
 with
-
-journeys as (
-
-    select * from {{ ref('stg_ndtms__treatment_journeys') }}
-
-),
 
 coverage as (
 
-    select
-        min(referral_date) as data_start_date,
-        greatest(
-            max(referral_date), max(triage_date), max(treatment_start_date), max(discharge_date)
-        ) as data_as_of_date
-    from journeys
+    select * from {{ ref('int_source_coverage') }}
 
 ),
 
 bounds as (
 
     select
-        data_start_date,
-        data_as_of_date,
-        case
-            when day(data_start_date) = 1 then data_start_date
-            else cast(date_trunc('month', data_start_date) + interval 1 month as date)
-        end as first_window_start_date,
-        {{ last_complete_month_end('data_as_of_date') }} as last_period_end_date
+        cast(date_trunc('month', min(data_start_date)) as timestamp) as first_month_start,
+        cast(date_trunc('month', max(last_period_end_date)) as timestamp) as last_month_start
     from coverage
 
 ),
 
 month_starts as (
 
-    select
-        bounds.data_start_date,
-        bounds.data_as_of_date,
-        cast(series.month_start as date) as month_start_date
+    select cast(series.month_start as date) as month_start_date
     from bounds
     cross join
-        generate_series(
-            bounds.first_window_start_date + interval 11 month,
-            cast(date_trunc('month', bounds.last_period_end_date) as timestamp),
-            interval 1 month
-        ) as series (month_start)
+        generate_series(bounds.first_month_start, bounds.last_month_start, interval 1 month)
+            as series (month_start)
 
 )
 
 select
     {{ month_end('month_start_date') }} as period_end_date,
-    {{ window_start('month_start_date') }} as period_start_date,
-    data_start_date,
-    data_as_of_date
+    {{ window_start('month_start_date') }} as period_start_date
 from month_starts

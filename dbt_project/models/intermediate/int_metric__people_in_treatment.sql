@@ -1,0 +1,38 @@
+-- metrics.md 1 and 2: distinct adults, and distinct young people (under 18), in treatment in
+-- W(E), placed by their latest journey in treatment in W. Adults and young people are never
+-- added together.
+with
+
+people as (
+
+    select * from {{ ref('int_people_in_treatment__by_window') }}
+
+),
+
+adult_records as (
+
+    select area_code, period_end_date, substance_group from people where is_adult
+
+),
+
+young_person_records as (
+
+    select area_code, period_end_date, substance_group from people where not is_adult
+
+),
+
+adult_counts as (
+
+    {{ count_by_reporting_area('adult_records', '1') }}
+
+),
+
+young_person_counts as (
+
+    {{ count_by_reporting_area('young_person_records', '1') }}
+
+)
+
+{{ complete_metric_rows('adults_in_treatment', 'adult_counts', has_denominator=false) }}
+union all
+{{ complete_metric_rows('young_people_in_treatment', 'young_person_counts', has_denominator=false) }}

@@ -1,0 +1,24 @@
+-- The interval macros against the test vectors of metrics.md and pipelines/stats.py.
+-- Returns the vectors the SQL gets wrong (a passing test returns no rows).
+with
+
+vectors as (
+
+    select * from (values
+        ('wilson x=65 n=100 lower', {{ wilson_lower(65, 100) }}, 0.552544),
+        ('wilson x=65 n=100 upper', {{ wilson_upper(65, 100) }}, 0.736358),
+        ('wilson x=0 n=20 lower', {{ wilson_lower(0, 20) }}, 0.0),
+        ('wilson x=20 n=20 upper', {{ wilson_upper(20, 20) }}, 1.0),
+        ('byar O=65 lower', {{ poisson_lower(65) }}, 50.163),
+        ('byar O=65 upper', {{ poisson_upper(65) }}, 82.849),
+        ('exact O=5 lower', {{ poisson_lower(5) }}, 1.623486),
+        ('exact O=5 upper', {{ poisson_upper(5) }}, 11.668332),
+        ('exact O=0 lower', {{ poisson_lower(0) }}, 0.0),
+        ('exact O=0 upper', {{ poisson_upper(0) }}, 3.688879),
+        ('exact O=0 upper 99.8', {{ poisson_upper(0, '998') }}, 6.907755)
+    ) as t (vector, computed, expected)
+
+)
+
+select * from vectors
+where computed is null or abs(computed - expected) > 0.0005

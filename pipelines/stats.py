@@ -1,0 +1,120 @@
+"""Reference implementations of the interval methods of metrics.md.
+
+The warehouse computes intervals in SQL (dbt_project/macros/intervals.sql). This module is
+the independent reference the tests hold the SQL to, and it computes the exact Poisson limits
+for 0 to 9 events, which DuckDB cannot (no chi-squared quantile): they are written once into
+the seed `exact_poisson_limits.csv` by `write_exact_poisson_seed` and checked by a test.
+"""
+
+import csv
+import math
+from pathlib import Path
+
+Z_95 = 1.959964
+Z_998 = 3.090232
+LEVELS = {"95": (Z_95, 0.05), "998": (Z_998, 0.002)}
+EXACT_BELOW = 10  # Byar's method from 10 events up, exact Poisson below
+
+
+def wilson(x: float, n: float, z: float = Z_95) -> tuple[float, float]:
+    """Wilson score interval for a proportion x/n (as a proportion, 0 to 1)."""
+    p = x / n
+    denominator = 2 * (n + z * z)
+    centre = 2 * x + z * z
+    spread = z * math.sqrt(z * z + 4 * x * (1 - p))
+    return (centre - spread) / denominator, (centre + spread) / denominator
+
+
+def byar(observed: float, z: float = Z_95) -> tuple[float, float]:
+    """Byar's approximation to the exact Poisson interval for a count."""
+    o = observed
+    lower = o * (1 - 1 / (9 * o) - z / (3 * math.sqrt(o))) ** 3
+    upper = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * math.sqrt(o + 1))) ** 3
+    return lower, upper
+
+
+def _poisson_cdf(k: int, mean: float) -> float:
+    """P(X <= k) for X ~ Poisson(mean)."""
+    if k < 0:
+        return 0.0
+    term = total = math.exp(-mean)
+    for i in range(1, k + 1):
+        term *= mean / i
+        total += term
+    return total
+
+
+def _bisect(function, low: float, high: float) -> float:
+    for _ in range(200):
+        middle = (low + high) / 2
+        if function(middle) > 0:
+            low = middle
+        else:
+            high = middle
+    return (low + high) / 2
+
+
+def exact_poisson(observed: int, alpha: float = 0.05) -> tuple[float, float]:
+    """Exact (Garwood, chi-squared) interval for a Poisson count."""
+    upper = _bisect(
+        lambda mean: _poisson_cdf(observed, mean) - alpha / 2, 0.0, 100.0 + 10 * observed
+    )
+    if observed == 0:
+        return 0.0, upper
+    lower = _bisect(
+        lambda mean: alpha / 2 - (1 - _poisson_cdf(observed - 1, mean)), 0.0, float(observed)
+    )
+    return lower, upper
+
+
+def poisson_interval(observed: int, level: str = "95") -> tuple[float, float]:
+    z, alpha = LEVELS[level]
+    return byar(observed, z) if observed >= EXACT_BELOW else exact_poisson(observed, alpha)
+
+
+def dobson(
+    deaths: list[int], populations: list[float], weights: list[float], level: str = "95"
+) -> tuple[float, float, float]:
+    """Directly standardised rate per 100,000 with Dobson's interval.
+
+    weights: the standard population of each band (ESP2013, summing to 100,000)."""
+    total_weight = sum(weights)
+    rate = sum(w * d / n for w, d, n in zip(weights, deaths, populations, strict=True))
+    rate = rate / total_weight * 100_000
+    variance = sum(
+        (w / total_weight * 100_000) ** 2 * d / n**2
+        for w, d, n in zip(weights, deaths, populations, strict=True)
+    )
+    observed = sum(deaths)
+    low_count, high_count = poisson_interval(observed, level)
+    spread = math.sqrt(variance / observed)
+    return rate, rate + spread * (low_count - observed), rate + spread * (high_count - observed)
+
+
+EXACT_SEED = (
+    Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "exact_poisson_limits.csv"
+)
+
+
+def exact_poisson_rows() -> list[dict[str, object]]:
+    rows = []
+    for observed in range(EXACT_BELOW):
+        row: dict[str, object] = {"observed": observed}
+        for level, (_, alpha) in LEVELS.items():
+            lower, upper = exact_poisson(observed, alpha)
+            row[f"lower_{level}"] = f"{lower:.8f}"
+            row[f"upper_{level}"] = f"{upper:.8f}"
+        rows.append(row)
+    return rows
+
+
+def write_exact_poisson_seed(path: Path = EXACT_SEED) -> None:
+    rows = exact_poisson_rows()
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+if __name__ == "__main__":
+    write_exact_poisson_seed()
