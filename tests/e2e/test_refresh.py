@@ -9,19 +9,7 @@ import pytest
 from pipelines import settings
 from tests.conftest import file_hashes, run_refresh_in
 
-LEICESTER = "E06000016"
 PERSON_LEVEL_COLUMNS = {"client_id", "journey_id", "release_id", "death_id", "latest_journey_id"}
-
-
-def test_adults_in_treatment_reproduces_the_strategy_figures(refreshed):
-    frame = pd.read_parquet(refreshed.settings.marts_dir / "fct_outcomes.parquet")
-    leicester = frame[
-        (frame.metric_id == "adults_in_treatment")
-        & (frame.area_code == LEICESTER)
-        & (frame.breakdown == "all")
-    ].set_index("period_end_date")
-    assert leicester.loc[pd.Timestamp("2021-12-31").date(), "value"] == 2087
-    assert leicester.loc[pd.Timestamp("2024-12-31").date(), "value"] == 2500
 
 
 def test_publication_is_complete_and_consistent(refreshed):

@@ -12,18 +12,40 @@ from pipelines.publish import PublishedMart
 FAMILY = ("metric_id", "area_code", "period_end_date")
 
 
+COMPOSITION = """
+    select * from (values ('phof_non_opiate', 'non_opiate_only'),
+                          ('phof_non_opiate', 'non_opiate_and_alcohol'),
+                          ('phof_opiate', 'opiate'), ('phof_alcohol', 'alcohol_only'))
+        as t (composite_breakdown, part_breakdown)
+"""
+
+
+def breakdown_type(breakdown):
+    if breakdown == "all":
+        return "all"
+    return "phof_grouping" if breakdown.startswith("phof_") else "substance_group"
+
+
 def measures(con, rows):
     con.execute(
         "CREATE OR REPLACE TABLE measures (metric_id VARCHAR, area_code VARCHAR, "
-        "breakdown VARCHAR, period_end_date DATE, numerator BIGINT, denominator BIGINT, "
-        "value DOUBLE, unit VARCHAR)"
+        "breakdown_type VARCHAR, breakdown VARCHAR, period_end_date DATE, numerator BIGINT, "
+        "denominator BIGINT, value DOUBLE, unit VARCHAR, comparison_to_england VARCHAR)"
     )
-    for row in rows:
-        con.execute("INSERT INTO measures VALUES (?, 'A', ?, DATE '2024-12-31', ?, ?, ?, ?)", row)
+    for metric, breakdown, *rest in rows:
+        con.execute(
+            "INSERT INTO measures VALUES (?, 'A', ?, ?, DATE '2024-12-31', ?, ?, ?, ?, 'worse')",
+            [metric, breakdown_type(breakdown), breakdown, *rest],
+        )
 
 
 def disclosed(con):
-    sql = publish.disclosure_sql("measures", FAMILY)
+    sql = publish.disclosure_sql(
+        "measures",
+        FAMILY,
+        derived_columns=(("comparison_to_england", "not_compared"),),
+        composition=COMPOSITION,
+    )
     return {
         (r[0], r[1]): r[2:]
         for r in con.execute(
@@ -102,6 +124,40 @@ def test_total_suppressed_when_it_would_equal_the_only_hidden_cell():
     )
     out = disclosed(con)
     assert out[("m", "non_opiate_and_alcohol")][3] == "secondary_in_breakdown_family"
+
+
+def test_a_phof_grouping_is_suppressed_with_any_group_inside_it():
+    con = duckdb.connect()
+    measures(
+        con,
+        [
+            count_row("all", 100),
+            count_row("opiate", 50),
+            count_row("alcohol_only", 20),
+            count_row("non_opiate_only", 3),
+            count_row("non_opiate_and_alcohol", 27),
+            count_row("phof_opiate", 50),
+            count_row("phof_non_opiate", 30),
+            count_row("phof_alcohol", 20),
+        ],
+    )
+    out = disclosed(con)
+    assert out[("m", "non_opiate_only")][3] == "count_1_to_4"
+    # alcohol_only (20) is the next smallest: suppressed, and so is its PHOF twin
+    assert out[("m", "alcohol_only")][3] == "secondary_in_breakdown_family"
+    assert out[("m", "phof_alcohol")][3] == "contains_a_suppressed_group"
+    assert out[("m", "phof_non_opiate")][3] == "contains_a_suppressed_group"
+    assert out[("m", "phof_opiate")][0] == 50 and out[("m", "all")][0] == 100
+
+
+def test_suppressed_comparison_is_not_compared():
+    con = duckdb.connect()
+    measures(con, [("r", "all", 3, 40, 7.5, "percentage")])
+    sql = publish.disclosure_sql(
+        "measures", FAMILY, derived_columns=(("comparison_to_england", "not_compared"),)
+    )
+    row = con.execute(f"SELECT comparison_to_england, is_suppressed FROM ({sql})").fetchone()
+    assert row == ("not_compared", True)
 
 
 def test_rates_suppressed_on_small_numerator_or_denominator_and_flagged_below_10():

@@ -56,6 +56,10 @@ def test_shipped_sample_is_calibrated_and_realistic():
     frame["age_at_referral"] = frame["age_at_referral"].astype(int)
     for month_end, target in sample.ADULTS_IN_TREATMENT_TARGETS.items():
         assert len(sample.adults_in_treatment(frame, month_end, "E06000016")) == target
+    releases = pd.read_csv(SAMPLE_RAW_DIR / "prison_releases.csv", dtype=str)
+    for month_end, target in sample.CONTINUITY_TARGETS.items():
+        engaged, released = sample.continuity_of_care(releases, frame, month_end, "E06000016")
+        assert round(100 * len(engaged) / len(released), 1) == target
     assert set(frame["discharge_reason"].dropna()) == set(sample.DISCHARGE_WEIGHTS)
     assert frame["discharge_date"].isna().any()  # open journeys
     assert (frame.groupby("client_id").size() > 1).any()  # several journeys per person
@@ -67,3 +71,10 @@ def test_shipped_sample_is_calibrated_and_realistic():
     assert frame["area_code"].nunique() >= 4
     size = sum(p.stat().st_size for p in SAMPLE_RAW_DIR.iterdir())
     assert size < 20 * 1024 * 1024
+
+
+def test_substance_group_oracle_follows_the_hierarchy():
+    assert sample.substance_group(["alcohol", "cocaine", "heroin"]) == "opiate"
+    assert sample.substance_group(["alcohol", "cannabis", None]) == "non_opiate_and_alcohol"
+    assert sample.substance_group(["crack", None, None]) == "non_opiate_only"
+    assert sample.substance_group(["alcohol", None, None]) == "alcohol_only"

@@ -1,0 +1,169 @@
+"""The published metrics on the shipped sample: the figures metrics.md says it must reproduce,
+read back from the published Parquet, and the properties every published number must have."""
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipelines import settings, stats
+
+LEICESTER = "E06000016"
+
+
+@pytest.fixture(scope="module")
+def outcomes(refreshed) -> pd.DataFrame:
+    frame = pd.read_parquet(refreshed.settings.marts_dir / "fct_outcomes.parquet")
+    frame["period_end_date"] = frame["period_end_date"].astype(str)
+    return frame
+
+
+def leicester(outcomes, metric_id, period_end, breakdown="all"):
+    rows = outcomes[
+        (outcomes.metric_id == metric_id)
+        & (outcomes.area_code == LEICESTER)
+        & (outcomes.breakdown == breakdown)
+        & (outcomes.period_end_date == period_end)
+    ]
+    assert len(rows) == 1, (metric_id, period_end)
+    return rows.iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("metric_id", "period_end", "expected", "digits"),
+    [
+        ("adults_in_treatment", "2021-12-31", 2087, 0),
+        ("adults_in_treatment", "2024-12-31", 2500, 0),
+        ("continuity_of_care_rate", "2022-03-31", 21.0, 1),
+        ("continuity_of_care_rate", "2025-03-31", 55.2, 1),
+        ("drug_misuse_death_rate_dsr", "2024-12-31", 14.7, 1),
+        ("unmet_need_alcohol", "2025-03-31", 80, 0),
+        ("unmet_need_opiate_crack", "2025-03-31", 50, 0),
+    ],
+)
+def test_the_strategy_figures(outcomes, metric_id, period_end, expected, digits):
+    row = leicester(outcomes, metric_id, period_end)
+    assert round(row.value, digits) == expected
+    assert not row.is_provisional
+
+
+def test_death_rate_is_significantly_worse_than_england(outcomes):
+    row = leicester(outcomes, "drug_misuse_death_rate_dsr", "2024-12-31")
+    assert row.comparison_to_england == "worse" and row.lower_95 > row.england_value
+
+
+def test_dsr_interval_matches_the_reference_dobson(refreshed):
+    """The SQL Dobson interval equals pipelines.stats on the same deaths and populations."""
+    con = duckdb.connect(str(refreshed.settings.warehouse), read_only=True)
+    deaths = dict(
+        con.execute(
+            "SELECT least(floor(age / 5), 18)::int, count(*) "
+            "FROM staging.stg_local_register__drug_deaths WHERE area_code = ? "
+            "AND year(registration_date) BETWEEN 2022 AND 2024 GROUP BY 1",
+            [LEICESTER],
+        ).fetchall()
+    )
+    people = dict(
+        con.execute(
+            "SELECT e.band_lower_age // 5, sum(p.population) FROM staging.stg_ons__population p "
+            "JOIN reference.esp2013 e USING (age_band) WHERE p.area_code = ? "
+            "AND p.mid_year BETWEEN 2022 AND 2024 GROUP BY 1",
+            [LEICESTER],
+        ).fetchall()
+    )
+    weights = [
+        r[0]
+        for r in con.execute(
+            "SELECT standard_population FROM reference.esp2013 ORDER BY band_lower_age"
+        ).fetchall()
+    ]
+    expected = stats.dobson(
+        [deaths.get(i, 0) for i in range(19)], [people[i] for i in range(19)], weights
+    )
+    got = con.execute(
+        "SELECT value, lower_95, upper_95 FROM marts.fct_outcomes WHERE metric_id = "
+        "'drug_misuse_death_rate_dsr' AND area_code = ? AND period_end_date = '2024-12-31' "
+        "AND breakdown = 'all'",
+        [LEICESTER],
+    ).fetchone()
+    assert got == pytest.approx(expected, rel=1e-9)
+
+
+def test_every_catalogued_metric_is_published_and_documented(refreshed, outcomes):
+    metrics = pd.read_parquet(refreshed.settings.marts_dir / "dim_metric.parquet")
+    assert set(outcomes.metric_id) == set(metrics.metric_id)
+    for column in ("definition", "unit", "polarity", "interval_method", "ncdof_outcome"):
+        assert metrics[column].notna().all(), column
+
+
+def test_partnership_counts_each_person_once(outcomes):
+    adults = outcomes[(outcomes.metric_id == "adults_in_treatment") & (outcomes.breakdown == "all")]
+    pivot = adults.pivot_table(index="period_end_date", columns="area_code", values="numerator")
+    members = pivot[["E06000016", "E10000018", "E06000017"]].sum(axis=1)
+    # each person is placed in one area per window, so the partnership is the sum of members
+    assert (pivot["LLR"] == members).all()
+    assert set(outcomes[outcomes.area_code == "LLR"].area_type) == {"partnership"}
+
+
+def test_every_published_number_is_coherent(outcomes):
+    valued = outcomes.dropna(subset=["value", "lower_95"])
+    assert (
+        (valued.lower_95 <= valued.value + 1e-9) & (valued.value <= valued.upper_95 + 1e-9)
+    ).all()
+    assert (
+        (valued.lower_998 <= valued.lower_95 + 1e-9) & (valued.upper_95 <= valued.upper_998 + 1e-9)
+    ).all()
+    shown = outcomes.dropna(subset=["numerator", "denominator"])
+    assert (shown.numerator <= shown.denominator).all()
+    pct = outcomes[
+        (outcomes.unit == "percentage") & ~outcomes.metric_id.str.startswith("unmet_need")
+    ]
+    assert pct.value.dropna().between(0, 100).all()
+    counts = outcomes[outcomes.unit == "count"]
+    assert (counts.comparison_to_england == "not_compared").all()
+
+
+def test_provisional_follows_each_look_forward(outcomes):
+    last = outcomes.period_end_date.max()
+    assert last == "2025-09-30"
+    at_last = outcomes[outcomes.period_end_date == last].groupby("metric_id").is_provisional.all()
+    assert at_last["successful_completion_rate"] and at_last["continuity_of_care_rate"]
+    assert not at_last["adults_in_treatment"]
+    # 182 days: March 2025 is final (30 Sep 2025 is day 183), April 2025 is not
+    assert not leicester(outcomes, "successful_completion_rate", "2025-03-31").is_provisional
+    assert leicester(outcomes, "successful_completion_rate", "2025-04-30").is_provisional
+
+
+def test_no_published_cell_breaks_disclosure(outcomes):
+    shown = outcomes[~outcomes.is_suppressed]
+    assert not shown[shown.unit == "count"].numerator.between(1, 4).any()
+    rates = shown[shown.unit != "count"]
+    assert not (rates.numerator.between(1, 4) | rates.denominator.between(1, 4)).any()
+    suppressed = outcomes[outcomes.is_suppressed]
+    assert (
+        suppressed[["numerator", "denominator", "value", "lower_95", "upper_95"]].isna().all().all()
+    )
+    assert (suppressed.comparison_to_england == "not_compared").all()
+    # never exactly one hidden cell in a substance-group family
+    groups = outcomes[outcomes.breakdown_type == "substance_group"]
+    hidden = groups.groupby(["metric_id", "area_code", "period_end_date"]).is_suppressed.sum()
+    assert not (hidden == 1).any()
+
+
+def test_scorecard_and_reconciliation(refreshed):
+    marts = refreshed.settings.marts_dir
+    scorecard = pd.read_parquet(marts / "fct_strategy_scorecard.parquet")
+    dsr = scorecard[
+        (scorecard.area_code == LEICESTER) & (scorecard.metric_id == "drug_misuse_death_rate_dsr")
+    ].iloc[0]
+    assert str(dsr.period_end_date) == "2024-12-31" and round(dsr.value, 1) == 14.7
+    assert (
+        str(dsr.previous_period_end_date) == "2023-12-31" and dsr.comparison_to_england == "worse"
+    )
+    reconciliation = pd.read_parquet(marts / "fct_ons_reconciliation.parquet")
+    assert set(reconciliation.reconciliation_status) >= {
+        "ons_within_interval",
+        "ons_outside_interval",
+        "not_comparable",
+    }
+    con = duckdb.connect(str(marts / settings.PUBLISHED_DUCKDB_NAME), read_only=True)
+    assert con.execute("SELECT count(*) FROM dim_area WHERE area_code = 'LLR'").fetchone()[0] == 1
