@@ -1,6 +1,7 @@
 """The `cdap` command: refresh the warehouse, write the synthetic sample."""
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -69,5 +70,15 @@ def main(argv: list[str] | None = None) -> int:
     return args.handler(args)
 
 
+def entrypoint() -> None:
+    """The `cdap` command. DuckDB 2.0's bindings (nanobind) print a benign wall of "leaked
+    instances" while the interpreter tears down; the work is done and every file closed by
+    then, so the command flushes its output and leaves without the teardown."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entrypoint()

@@ -14,7 +14,7 @@ FORBIDDEN_IDENTIFIER_COLUMNS = frozenset(
     {"name", "forename", "surname", "dob", "date_of_birth", "postcode", "nhs_number", "address"}
 )
 
-AREA_CODE_PATTERN = r"^E(0[6-9]|10)[0-9]{6}$"
+AREA_CODE_PATTERN = r"^E(?:0[6-9]|10)[0-9]{6}$"
 ENGLAND_CODE = "E92000001"
 LEICESTER_CODE = "E06000016"
 
@@ -82,6 +82,18 @@ class Column:
 
 
 @dataclass(frozen=True)
+class RowRule:
+    """A rule across columns of one row: `condition` (DuckDB SQL) must hold."""
+
+    rule_id: str
+    description: str
+    condition: str
+    columns: tuple[str, ...]
+    # (a, b) pairs meaning a >= b where both are given: what a GX suite can express of it
+    greater_or_equal: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class RawFile:
     name: str  # file stem; also the table name in the `raw` schema
     description: str
@@ -92,6 +104,7 @@ class RawFile:
     # Real Fingertips downloads end rows early (25 fields under a 26-column header): pad them.
     # Everywhere else a short row means a truncated or broken file, and is an error.
     ragged_rows_allowed: bool = False
+    row_rules: tuple[RowRule, ...] = ()
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -131,6 +144,42 @@ TREATMENT_JOURNEYS = RawFile(
         Column("discharge_date", "date"),
         Column("discharge_reason", "text", codes=tuple(DISCHARGE_OUTCOME_CLASSES)),
     ),
+    row_rules=(
+        RowRule(
+            "triage_on_or_after_referral",
+            "triage_date is on or after referral_date",
+            "triage_date is null or triage_date >= referral_date",
+            ("triage_date", "referral_date"),
+        ),
+        RowRule(
+            "start_on_or_after_referral",
+            "treatment_start_date is on or after referral_date",
+            "treatment_start_date is null or treatment_start_date >= referral_date",
+            ("treatment_start_date", "referral_date"),
+            (("treatment_start_date", "referral_date"),),
+        ),
+        RowRule(
+            "discharge_on_or_after_start",
+            "discharge_date is on or after treatment_start_date",
+            "discharge_date is null or treatment_start_date is null "
+            "or discharge_date >= treatment_start_date",
+            ("discharge_date", "treatment_start_date"),
+            (("discharge_date", "treatment_start_date"),),
+        ),
+        RowRule(
+            "discharge_on_or_after_referral",
+            "discharge_date is on or after referral_date",
+            "discharge_date is null or discharge_date >= referral_date",
+            ("discharge_date", "referral_date"),
+            (("discharge_date", "referral_date"),),
+        ),
+        RowRule(
+            "discharge_reason_iff_discharged",
+            "discharge_reason is given exactly when discharge_date is",
+            "(discharge_reason is null) = (discharge_date is null)",
+            ("discharge_reason", "discharge_date"),
+        ),
+    ),
 )
 
 PRISON_RELEASES = RawFile(
@@ -161,11 +210,20 @@ DRUG_DEATHS_REGISTER = RawFile(
         Column("sex", "text", not_null=True, codes=("female", "male")),
         Column("was_in_treatment", "boolean", not_null=True),
     ),
+    row_rules=(
+        RowRule(
+            "registration_on_or_after_death",
+            "registration_date is on or after date_of_death",
+            "registration_date >= date_of_death",
+            ("registration_date", "date_of_death"),
+        ),
+    ),
 )
 
 POPULATION = RawFile(
     name="population",
     description="ONS mid-year population estimates by sex and ESP2013 age band.",
+    unique_key="area_code, year, sex, age_band",
     columns=(
         _area(),
         Column("year", "integer", not_null=True, min_value=1900, max_value=2100),
@@ -178,6 +236,7 @@ POPULATION = RawFile(
 PREVALENCE_ESTIMATES = RawFile(
     name="prevalence_estimates",
     description="Modelled estimates of need (adults), by financial year starting.",
+    unique_key="area_code, year, need_group",
     columns=(
         _area(),
         Column("year", "integer", not_null=True, min_value=1900, max_value=2100),
@@ -186,12 +245,23 @@ PREVALENCE_ESTIMATES = RawFile(
         Column("lower_ci", "integer", required=False, min_value=0),
         Column("upper_ci", "integer", required=False, min_value=0),
     ),
+    row_rules=(
+        RowRule(
+            "estimate_within_its_interval",
+            "lower_ci <= estimate <= upper_ci where given",
+            "(lower_ci is null or lower_ci <= estimate) "
+            "and (upper_ci is null or estimate <= upper_ci)",
+            ("lower_ci", "estimate", "upper_ci"),
+            (("estimate", "lower_ci"), ("upper_ci", "estimate")),
+        ),
+    ),
 )
 
 ONS_DRUG_DEATHS = RawFile(
     name="ons_drug_deaths",
     description="ONS published deaths related to drug misuse by local authority (3-year periods).",
     required=False,
+    unique_key="area_code, period",
     columns=(
         _area(),
         Column("area_name", "text"),
@@ -253,6 +323,13 @@ RAW_FILES: tuple[RawFile, ...] = (
     FINGERTIPS_BENCHMARKS,
 )
 RAW_FILES_BY_NAME = {f.name: f for f in RAW_FILES}
+
+# Every upper-tier local authority of England and England itself (the areas seed).
+KNOWN_AREA_CODES = frozenset(row["area_code"] for row in _seed("areas"))
+
+
+def key_columns(raw_file: RawFile) -> tuple[str, ...]:
+    return tuple(c.strip() for c in raw_file.unique_key.split(",")) if raw_file.unique_key else ()
 
 
 def normalise_header(header: str) -> str:

@@ -8,9 +8,10 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines import settings
+from pipelines.checks.assets import quality_checks
 from pipelines.ingest import RawFolder, raw_assets
 from pipelines.publish import MartsFolder, published_marts_asset
-from pipelines.transform import cdap_dbt_models, dbt_resource
+from pipelines.transform import cdap_dbt_models, dbt_resource, mart_asset_keys
 
 FULL_REFRESH_JOB = "full_refresh"
 
@@ -24,6 +25,7 @@ full_refresh = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[*raw_assets, cdap_dbt_models, published_marts_asset],
+    asset_checks=quality_checks(mart_asset_keys()),
     jobs=[full_refresh],
     resources={
         "warehouse": DuckDBResource(database=dg.EnvVar(settings.WAREHOUSE_ENV)),

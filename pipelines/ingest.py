@@ -17,6 +17,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines import contract
 from pipelines.contract import Column, RawFile
+from pipelines.quality import QualityResult, RawFileError, enforce
 
 RAW_SCHEMA = "raw"
 SOURCE_ROW_COLUMN = "source_row_number"  # 1-based data row of the file (line = row + 1)
@@ -29,15 +30,6 @@ _TYPE_RULES = {
 }
 
 
-class RawFileError(Exception):
-    """A raw file breaks the contract in a way that stops the refresh."""
-
-    def __init__(self, filename: str, rule: str, detail: str, row: int | None = None):
-        self.filename, self.rule, self.detail, self.row = filename, rule, detail, row
-        where = f"{filename}, row {row} (line {row + 1})" if row is not None else filename
-        super().__init__(f"{where}: {detail} [rule: {rule}]")
-
-
 @dataclass(frozen=True)
 class IngestResult:
     raw_file: RawFile
@@ -46,6 +38,7 @@ class IngestResult:
     as_of: date | None
     sha256: str | None
     path: Path
+    quality: QualityResult | None = None
 
 
 def _quote(identifier: str) -> str:
@@ -112,8 +105,11 @@ def _typed(column: Column, cleaned: str) -> str:
     return f"TRY_CAST({cleaned} AS {duck_type})"
 
 
-def load_raw_file(con: duckdb.DuckDBPyConnection, raw_file: RawFile, raw_dir: Path) -> IngestResult:
-    """Load one raw file into raw.<name>; raise RawFileError naming file, row and rule."""
+def load_raw_file(
+    con: duckdb.DuckDBPyConnection, raw_file: RawFile, raw_dir: Path, today: date | None = None
+) -> IngestResult:
+    """Load one raw file into raw.<name>, typed, with the quality policy applied (rows
+    quarantined or the file blocked); raise RawFileError naming file, row or rule."""
     path = Path(raw_dir) / raw_file.filename
     table = f"{RAW_SCHEMA}.{_quote(raw_file.name)}"
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
@@ -187,6 +183,7 @@ def load_raw_file(con: duckdb.DuckDBPyConnection, raw_file: RawFile, raw_dir: Pa
         f"FROM _raw_text ORDER BY {SOURCE_ROW_COLUMN}"
     )
     con.execute("DROP TABLE _raw_text")
+    quality = enforce(con, raw_file, today or date.today())
 
     as_of = None
     date_columns = [c.name for c in raw_file.columns if c.type == "date"]
@@ -195,7 +192,7 @@ def load_raw_file(con: duckdb.DuckDBPyConnection, raw_file: RawFile, raw_dir: Pa
             f"SELECT greatest({', '.join(f'max({_quote(c)})' for c in date_columns)}) FROM {table}"
         ).fetchone()[0]
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return IngestResult(raw_file, True, rows, as_of, digest, path)
+    return IngestResult(raw_file, True, quality.rows_kept, as_of, digest, path, quality)
 
 
 class RawFolder(dg.ConfigurableResource):
@@ -240,6 +237,11 @@ def _ingest_asset(raw_file: RawFile) -> dg.AssetsDefinition:
                 "present": result.present,
                 "sha256": result.sha256 or "",
                 "as_of_date": result.as_of.isoformat() if result.as_of else "",
+                "rows_quarantined": sum(result.quality.quarantined.values())
+                if result.quality
+                else 0,
+                "quarantined_by_rule": dict(result.quality.quarantined) if result.quality else {},
+                "warnings": dict(result.quality.warnings) if result.quality else {},
             }
         )
 

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,9 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from pipelines import report as quality_report
 from pipelines import settings
+from pipelines.report import REPORT_NAME
 from pipelines.transform import dbt_project, mart_asset_keys
 
 # metrics.md "Disclosure control": counts of 1 to 4 are suppressed, and any rate or percentage
@@ -309,9 +312,40 @@ class Publication:
     tables: dict[str, int]  # name -> rows
 
 
-def publish(warehouse: Path, marts_dir: Path, marts: list[PublishedMart]) -> Publication:
-    """Write every mart through disclosure control to Parquet and a BI DuckDB file, then move
-    them into marts_dir. Nothing in marts_dir changes until every file is complete."""
+class PublicationRefused(Exception):
+    """The disclosure-controlled copy failed its own checks: nothing was replaced."""
+
+
+def check_shareable_copy(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[str]:
+    """Validate each published table that has a published_<name> suite (disclosure control
+    of the shareable copy) before it replaces anything; raise PublicationRefused on failure."""
+    from pipelines.checks import suites  # GX import is slow: only when publishing
+
+    findings = []
+    for name in names:
+        if not suites.suite_path(f"published_{name}").exists():
+            continue
+        frame = con.execute(f"SELECT * FROM published.main.{name}").df()
+        check = suites.validate(frame, f"published_{name}")
+        if not check.success:
+            raise PublicationRefused(
+                f"the disclosure-controlled {name} failed its checks: "
+                + "; ".join(f.describe() for f in check.failures)
+            )
+        findings.append(f"gx suite published_{name}: all {check.evaluated} expectations met")
+    return findings
+
+
+def publish(
+    warehouse: Path,
+    marts_dir: Path,
+    marts: list[PublishedMart],
+    report: Callable[[list[str]], str] | None = None,
+) -> Publication:
+    """Write every mart through disclosure control to Parquet and a BI DuckDB file, check the
+    shareable copy, then move them into marts_dir. Nothing in marts_dir changes until every
+    file is complete and checked. `report` renders the data-quality report, given the
+    publication check's findings; it is published with the marts."""
     marts_dir.mkdir(parents=True, exist_ok=True)
     staging = marts_dir / f".publishing-{uuid.uuid4().hex}"
     staging.mkdir()
@@ -342,8 +376,11 @@ def publish(warehouse: Path, marts_dir: Path, marts: list[PublishedMart]) -> Pub
                 [published_at, json.dumps(tables)],
             )
             con.execute("CHECKPOINT published")
+            findings = check_shareable_copy(con, [m.name for m in marts])
         finally:
             con.close()
+        if report is not None:
+            (staging / REPORT_NAME).write_text(report(findings), encoding="utf-8")
         # Parquet first, the BI DuckDB file last: it also holds the publication record.
         files = sorted(staging.iterdir(), key=lambda p: (p.suffix == ".duckdb", p.name))
         for path in files:
@@ -377,7 +414,14 @@ def published_marts_asset(
     context: dg.AssetExecutionContext, warehouse: DuckDBResource, marts_folder: MartsFolder
 ) -> dg.MaterializeResult:
     marts = published_marts(dbt_project.manifest_path)
-    publication = publish(Path(warehouse.database), Path(marts_folder.path), marts)
+    warehouse_path = Path(warehouse.database)
+
+    def report(findings: list[str]) -> str:
+        checks = quality_report.checks_of_run(context.instance, context.run_id)
+        quarantined = quality_report.quarantine_summary(warehouse_path)
+        return quality_report.render(checks, quarantined, "published", notes=findings)
+
+    publication = publish(warehouse_path, Path(marts_folder.path), marts, report)
     for path in publication.files:
         context.log.info(f"published {path}")
     return dg.MaterializeResult(

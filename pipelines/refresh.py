@@ -10,7 +10,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines import report as quality_report
 from pipelines import settings
+from pipelines.report import REPORT_NAME
 
 Echo = Callable[[str], None]
 
@@ -72,30 +74,36 @@ class RefreshOutcome:
     failures: list[str] = field(default_factory=list)
     published: list[Path] = field(default_factory=list)
     log_path: Path | None = None
+    report_path: Path | None = None
 
     def explanation(self) -> str:
         if self.success:
-            return f"Refresh complete. Marts published to {self.settings.marts_dir}"
+            return (
+                f"Refresh complete. Marts published to {self.settings.marts_dir} "
+                f"(data-quality report: {self.report_path})"
+            )
         reasons = "; ".join(self.failures) or "a step failed (see the run in Dagster)"
         return (
             f"The refresh stopped: {reasons}. Nothing was published: whatever is in "
             f"{self.settings.marts_dir} is the previous publication, unchanged. Fix the input "
             f"(raw folder {self.settings.raw_dir}) and run the refresh again; the warehouse "
             "rebuilds from the raw files, so a rerun needs no clean-up."
+            + (f" Data-quality report: {self.report_path}." if self.report_path else "")
             + (f" Full log: {self.log_path}" if self.log_path else "")
         )
 
 
-def _innermost_message(error) -> str:
-    """The most specific message of a Dagster error chain (the user's exception)."""
-    messages = []
+def _user_message(error) -> str:
+    """The message of the first exception in the chain that is not Dagster's own wrapper:
+    the one the pipeline raised (a RawFileError names file, row and rule)."""
+    outermost = error
     while error is not None:
-        messages.append(error.message.strip())
+        if not (error.cls_name or "").startswith("Dagster"):
+            message = error.message.strip().split("\n")[0]
+            prefix = f"{error.cls_name}: "
+            return message.removeprefix(prefix) if error.cls_name else message
         error = error.cause
-    for message in reversed(messages):
-        if message and not message.startswith("dagster._core.errors"):
-            return message.split("\n")[0].removeprefix("pipelines.ingest.RawFileError: ")
-    return messages[0] if messages else "unknown error"
+    return outermost.message.strip().split("\n")[0]
 
 
 def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
@@ -106,14 +114,17 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
             and not event.event_specific_data.passed
         ):
             evaluation = event.event_specific_data
+            if evaluation.severity != dg.AssetCheckSeverity.ERROR:
+                continue  # warnings are reported, they do not stop the refresh
             key = evaluation.asset_check_key
             failed_rows = evaluation.metadata.get("dagster_dbt/failed_row_count")
             count = f" ({failed_rows.value} rows)" if failed_rows is not None else ""
-            failures.append(f"check {key.name} on {key.asset_key.to_user_string()} failed{count}")
+            detail = f": {evaluation.description}" if evaluation.description else ""
+            failures.append(
+                f"check {key.name} on {key.asset_key.to_user_string()} failed{count}{detail}"
+            )
     for event in result.get_step_failure_events():
-        failures.append(
-            f"step {event.step_key}: {_innermost_message(event.step_failure_data.error)}"
-        )
+        failures.append(f"step {event.step_key}: {_user_message(event.step_failure_data.error)}")
     return failures
 
 
@@ -129,6 +140,7 @@ def run_refresh(
     if echo is not None:
         job = job.with_logger_defs({"progress": _progress_logger(echo)})
         run_config = {"loggers": {"progress": {}}}
+    active_instance = instance or dg.DagsterInstance.get()
     # dbt's own log (which dagster-dbt writes to stdout) goes to a file beside the warehouse;
     # the progress lines go to the terminal.
     log_path = current.warehouse.with_name(current.warehouse.stem + ".refresh.log")
@@ -137,11 +149,23 @@ def run_refresh(
         # The persistent instance of DAGSTER_HOME by default, so `dagster dev` lists the run.
         result = job.execute_in_process(
             run_config=run_config,
-            instance=instance or dg.DagsterInstance.get(),
+            instance=active_instance,
             raise_on_error=False,
         )
     published = []
     if result.success:
         published = sorted(p for p in current.marts_dir.iterdir() if not p.name.startswith("."))
     failures = [] if result.success else _failures(result)
-    return RefreshOutcome(result.success, current, result.run_id, failures, published, log_path)
+    report_path = current.marts_dir / REPORT_NAME
+    if not result.success:
+        # the marts folder keeps the last good publication (and its report) untouched
+        report_path = current.warehouse.with_name(current.warehouse.stem + ".quality_report.md")
+        checks = quality_report.checks_of_run(active_instance, result.run_id)
+        quarantined = quality_report.quarantine_summary(current.warehouse)
+        report_path.write_text(
+            quality_report.render(checks, quarantined, "stopped, nothing published", failures),
+            encoding="utf-8",
+        )
+    return RefreshOutcome(
+        result.success, current, result.run_id, failures, published, log_path, report_path
+    )

@@ -12,7 +12,10 @@
     outside 0..n. -#}
 {% macro wilson_lower(x, n, level='95') -%}
     {%- set z = z_value(level) -%}
-    case when {{ n }} > 0 and {{ x }} between 0 and {{ n }} then
+    case
+        -- exact at the ends (the formula leaves rounding noise of 1e-15 there)
+        when {{ n }} > 0 and {{ x }} = 0 then 0.0
+        when {{ n }} > 0 and {{ x }} between 0 and {{ n }} then
         (2.0 * {{ x }} + {{ z }} * {{ z }}
          - {{ z }} * sqrt({{ z }} * {{ z }} + 4.0 * {{ x }} * (1.0 - {{ x }} * 1.0 / {{ n }})))
         / (2.0 * ({{ n }} + {{ z }} * {{ z }}))
@@ -21,7 +24,9 @@
 
 {% macro wilson_upper(x, n, level='95') -%}
     {%- set z = z_value(level) -%}
-    case when {{ n }} > 0 and {{ x }} between 0 and {{ n }} then
+    case
+        when {{ n }} > 0 and {{ x }} = {{ n }} then 1.0
+        when {{ n }} > 0 and {{ x }} between 0 and {{ n }} then
         (2.0 * {{ x }} + {{ z }} * {{ z }}
          + {{ z }} * sqrt({{ z }} * {{ z }} + 4.0 * {{ x }} * (1.0 - {{ x }} * 1.0 / {{ n }})))
         / (2.0 * ({{ n }} + {{ z }} * {{ z }}))

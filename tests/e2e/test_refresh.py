@@ -107,3 +107,12 @@ def test_rerun_after_the_fix_just_works(refreshed, raw_copy, tmp_path):
     outcome = run_refresh_in(raw_copy, warehouse, marts)
     assert outcome.success, outcome.explanation()
     assert file_hashes(marts).keys() == file_hashes(refreshed.settings.marts_dir).keys()
+
+
+def test_a_clean_refresh_passes_every_check_and_reports_them(refreshed):
+    report = (refreshed.settings.marts_dir / "data_quality_report.md").read_text()
+    assert "Refresh outcome: **published**" in report
+    assert " 0 failed" in report and "| FAIL |" not in report
+    for suite in ("raw_treatment_journeys", "mart_fct_outcomes"):
+        assert suite in report
+    assert "No rows were quarantined." in report

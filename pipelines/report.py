@@ -1,0 +1,125 @@
+"""The data-quality report of a refresh: every check with its outcome, the quarantine summary
+and the policy that decided each action; Markdown an analyst can read without Dagster."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from pipelines import quality
+
+REPORT_NAME = "data_quality_report.md"
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    asset: str
+    check: str
+    passed: bool
+    severity: str
+    detail: str
+    failed_rows: int | None
+
+
+def checks_of_run(instance: dg.DagsterInstance, run_id: str) -> list[CheckLine]:
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    lines = []
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        metadata = evaluation.metadata or {}
+        failed = metadata.get("failed_rows") or metadata.get("dagster_dbt/failed_row_count")
+        lines.append(
+            CheckLine(
+                evaluation.asset_key.to_user_string(),
+                evaluation.check_name,
+                evaluation.passed,
+                evaluation.severity.value,
+                (evaluation.description or "").replace("\n", " ").replace("|", "/")[:400],
+                int(failed.value) if failed is not None else None,
+            )
+        )
+    return sorted(lines, key=lambda c: (c.passed, c.asset, c.check))
+
+
+def quarantine_summary(warehouse: Path) -> list[tuple]:
+    """(file, rule, rows, example source rows) from the warehouse's quarantine table."""
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return []
+    try:
+        return con.execute(
+            f"""
+            SELECT file_name, rule_id, count(*) AS rows,
+                   string_agg(source_row_number::varchar, ', ' ORDER BY source_row_number)
+                       FILTER (WHERE source_row_number IS NOT NULL) AS examples
+            FROM {quality.QUARANTINE_TABLE} GROUP BY 1, 2 ORDER BY 1, 2
+            """
+        ).fetchall()
+    except duckdb.Error:  # no quarantine table yet: nothing was quarantined
+        return []
+    finally:
+        con.close()
+
+
+def render(
+    checks: list[CheckLine],
+    quarantined: list[tuple],
+    outcome: str,
+    failures: list[str] = (),
+    notes: list[str] = (),
+) -> str:
+    stamp = datetime.now(UTC).replace(microsecond=0).isoformat()
+    failed = [c for c in checks if not c.passed]
+    lines = [
+        "# Data-quality report",
+        "",
+        f"Refresh outcome: **{outcome}** ({stamp}). {len(checks)} checks ran, "
+        f"{len(failed)} failed ({sum(c.severity == 'ERROR' for c in failed)} blocking).",
+        "",
+    ]
+    if failures:
+        lines += ["## Why the refresh stopped", "", *(f"- {f}" for f in failures), ""]
+    if notes:
+        lines += ["## Publication", "", *(f"- {n}" for n in notes), ""]
+    lines += [
+        "## Checks",
+        "",
+        "| outcome | severity | asset | check | failed rows | detail |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in checks:
+        mark = "pass" if c.passed else "FAIL"
+        rows = "" if c.failed_rows is None else str(c.failed_rows)
+        lines.append(f"| {mark} | {c.severity} | {c.asset} | {c.check} | {rows} | {c.detail} |")
+    lines += ["", "## Quarantine", ""]
+    if quarantined:
+        lines += [
+            "Rows set aside and left out of every metric (source rows are data rows of "
+            "the file; line = row + 1):",
+            "",
+            "| file | rule | rows | source rows |",
+            "|---|---|---|---|",
+        ]
+        for file_name, rule_id, rows, examples in quarantined:
+            shown = ", ".join((examples or "").split(", ")[:5])
+            lines.append(f"| {file_name} | {rule_id} | {rows} | {shown} |")
+    else:
+        lines.append("No rows were quarantined.")
+    lines += [
+        "",
+        "## Policy",
+        "",
+        "| rule | record-level files | reference files | checked by |",
+        "|---|---|---|---|",
+    ]
+    for rule in quality.POLICY:
+        lines.append(
+            f"| {rule.kind}: {rule.description} | {rule.record_level} | "
+            f"{rule.reference} | {rule.checked_by} |"
+        )
+    return "\n".join(lines) + "\n"
