@@ -10,6 +10,9 @@ from pipelines import settings
 
 def _refresh(args: argparse.Namespace) -> int:
     current = settings.apply(args.raw_dir, args.warehouse, args.marts_dir)
+    if not current.raw_dir.is_dir():
+        print(f"cdap refresh: the raw folder {current.raw_dir} does not exist.", file=sys.stderr)
+        return 2
     print(f"Refreshing from {current.raw_dir}")
     print(f"  warehouse: {current.warehouse}")
     print(f"  marts:     {current.marts_dir}", flush=True)
@@ -72,12 +75,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def entrypoint() -> None:
     """The `cdap` command. DuckDB 2.0's bindings (nanobind) print a benign wall of "leaked
-    instances" while the interpreter tears down; the work is done and every file closed by
-    then, so the command flushes its output and leaves without the teardown."""
+    instances" to stderr while the interpreter tears down; the command's work and output are
+    finished by then, so stderr is closed for the teardown alone."""
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(code)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 import contextlib
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -100,8 +101,8 @@ def _user_message(error) -> str:
     while error is not None:
         if not (error.cls_name or "").startswith("Dagster"):
             message = error.message.strip().split("\n")[0]
-            prefix = f"{error.cls_name}: "
-            return message.removeprefix(prefix) if error.cls_name else message
+            # drop the exception's (dotted) class name in front of the message
+            return re.sub(rf"^[\w.]*{re.escape(error.cls_name or '')}: ", "", message)
         error = error.cause
     return outermost.message.strip().split("\n")[0]
 
