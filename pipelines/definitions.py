@@ -5,11 +5,16 @@ in-process, so the command line and the UI run the same graph.
 """
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from pipelines import settings
 from pipelines.checks.assets import quality_checks
 from pipelines.ingest import RawFolder, raw_assets
+from pipelines.operations import (
+    Warehouse,
+    failure_recorder,
+    monthly_schedule,
+    raw_folder_sensor,
+)
 from pipelines.publish import MartsFolder, published_marts_asset
 from pipelines.transform import cdap_dbt_models, dbt_resource, mart_asset_keys
 
@@ -19,7 +24,8 @@ full_refresh = dg.define_asset_job(
     FULL_REFRESH_JOB,
     selection=dg.AssetSelection.all(),
     description="Ingest every raw file, build and test every dbt model, publish the marts.",
-    # One writer at a time on the DuckDB warehouse: steps run one after another in one process.
+    # One writer at a time on the DuckDB warehouse: steps run one after another in one process,
+    # and the Warehouse resource holds a lock for the whole run against other processes.
     executor_def=dg.in_process_executor,
 )
 
@@ -27,8 +33,10 @@ defs = dg.Definitions(
     assets=[*raw_assets, cdap_dbt_models, published_marts_asset],
     asset_checks=quality_checks(mart_asset_keys()),
     jobs=[full_refresh],
+    schedules=[monthly_schedule(full_refresh)],
+    sensors=[raw_folder_sensor(full_refresh), failure_recorder(full_refresh)],
     resources={
-        "warehouse": DuckDBResource(database=dg.EnvVar(settings.WAREHOUSE_ENV)),
+        "warehouse": Warehouse(database=dg.EnvVar(settings.WAREHOUSE_ENV)),
         "raw_folder": RawFolder(path=dg.EnvVar(settings.RAW_DIR_ENV)),
         "marts_folder": MartsFolder(path=dg.EnvVar(settings.MARTS_DIR_ENV)),
         "dbt": dbt_resource(),

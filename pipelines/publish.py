@@ -10,6 +10,7 @@ refresh that fails before this step leaves the previous publication exactly as i
 import json
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,8 +21,8 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from pipelines import operations, settings
 from pipelines import report as quality_report
-from pipelines import settings
 from pipelines.report import REPORT_NAME
 from pipelines.transform import dbt_project, mart_asset_keys
 
@@ -424,10 +425,49 @@ def published_marts_asset(
     publication = publish(warehouse_path, Path(marts_folder.path), marts, report)
     for path in publication.files:
         context.log.info(f"published {path}")
+    checks = quality_report.checks_of_run(context.instance, context.run_id)
+    stats = context.instance.get_run_stats(context.run_id)
+    operations.write_run_record(
+        Path(marts_folder.path),
+        operations.run_record(
+            context.run_id,
+            "published",
+            stats.start_time,
+            time.time(),
+            checks={
+                "passed": sum(c.passed for c in checks),
+                "failed_warnings": sum(not c.passed for c in checks),
+            },
+            published={name: rows for name, rows in publication.tables.items()},
+        ),
+    )
     return dg.MaterializeResult(
         metadata={
             "marts_dir": dg.MetadataValue.path(str(publication.marts_dir)),
             "files": [p.name for p in publication.files],
             **{f"rows/{name}": rows for name, rows in publication.tables.items()},
+            **headline_values(publication.marts_dir, settings.home_area()),
         }
     )
+
+
+def headline_values(marts_dir: Path, area_code: str) -> dict[str, object]:
+    """The latest final value of each headline metric for the partnership's own area, as
+    shown in the UI beside the publication."""
+    con = duckdb.connect(str(marts_dir / settings.PUBLISHED_DUCKDB_NAME), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT metric_id, period_end_date::varchar, value, unit FROM fct_strategy_scorecard "
+            "WHERE area_code = ? ORDER BY metric_id",
+            [area_code],
+        ).fetchall()
+    except duckdb.Error:
+        return {}
+    finally:
+        con.close()
+    return {
+        f"latest/{area_code}/{metric}": (
+            f"{value:,.1f} ({unit}, period to {period})" if value is not None else "suppressed"
+        )
+        for metric, period, value, unit in rows
+    }

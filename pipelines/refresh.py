@@ -11,8 +11,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines import operations, settings
 from pipelines import report as quality_report
-from pipelines import settings
 from pipelines.report import REPORT_NAME
 
 Echo = Callable[[str], None]
@@ -159,6 +159,13 @@ def run_refresh(
     failures = [] if result.success else _failures(result)
     report_path = current.marts_dir / REPORT_NAME
     if not result.success:
+        stats = active_instance.get_run_stats(result.run_id)
+        operations.write_run_record(
+            current.marts_dir,
+            operations.run_record(
+                result.run_id, "stopped", stats.start_time, stats.end_time, failures=failures
+            ),
+        )
         # the marts folder keeps the last good publication (and its report) untouched
         report_path = current.warehouse.with_name(current.warehouse.stem + ".quality_report.md")
         checks = quality_report.checks_of_run(active_instance, result.run_id)

@@ -25,6 +25,15 @@ DEFAULTS = {
     MARTS_DIR_ENV: PROJECT_ROOT / "data" / "marts",
 }
 
+# The partnership's own area: its headline values show in the UI, its pack is an asset.
+HOME_AREA_ENV = "CDAP_AREA"
+HOME_AREA_DEFAULT = "E06000016"  # Leicester
+
+
+def home_area() -> str:
+    return os.environ.get(HOME_AREA_ENV, HOME_AREA_DEFAULT)
+
+
 # Name of the read-only DuckDB file published for BI tools, inside the marts folder.
 PUBLISHED_DUCKDB_NAME = "cdap_marts.duckdb"
 

@@ -151,7 +151,13 @@ def test_blocked_and_the_publication_untouched(case, raw_copy, published, tmp_pa
     assert filename in explanation, explanation
     assert rule in explanation, explanation
     assert "Nothing was published" in explanation
-    assert file_hashes(published) == before
+    after = file_hashes(published)
+    # the publication is untouched; the run record gained one line saying the refresh stopped
+    assert {k: v for k, v in after.items() if k != "run_record.jsonl"} == {
+        k: v for k, v in before.items() if k != "run_record.jsonl"
+    }
+    records = (published / "run_record.jsonl").read_text().splitlines()
+    assert '"status": "stopped"' in records[-1] and rule in records[-1]
     assert outcome.report_path.exists() and rule in outcome.report_path.read_text()
 
 

@@ -95,7 +95,10 @@ def test_bad_input_is_blocked_and_the_publication_untouched(
     explanation = outcome.explanation()
     assert filename in explanation and expected in explanation
     assert "Nothing was published" in explanation
-    assert file_hashes(marts) == before
+    after = file_hashes(marts)
+    assert {k: v for k, v in after.items() if k != "run_record.jsonl"} == {
+        k: v for k, v in before.items() if k != "run_record.jsonl"
+    }
 
 
 def test_rerun_after_the_fix_just_works(refreshed, raw_copy, tmp_path):
@@ -112,7 +115,10 @@ def test_rerun_after_the_fix_just_works(refreshed, raw_copy, tmp_path):
 def test_a_clean_refresh_passes_every_check_and_reports_them(refreshed):
     report = (refreshed.settings.marts_dir / "data_quality_report.md").read_text()
     assert "Refresh outcome: **published**" in report
-    assert " 0 failed" in report and "| FAIL |" not in report
+    assert "(0 blocking)" in report
+    failed = [line for line in report.splitlines() if line.startswith("| FAIL |")]
+    # the sample's ONS file is off for one area on purpose: a warning, never a block
+    assert len(failed) == 1 and "| WARN |" in failed[0] and "ons_rate_within" in failed[0]
     for suite in ("raw_treatment_journeys", "mart_fct_outcomes"):
         assert suite in report
     assert "No rows were quarantined." in report

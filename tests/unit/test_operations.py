@@ -1,0 +1,92 @@
+"""The schedule, the raw-folder sensor and the single-writer lock, with Dagster's test helpers."""
+
+import os
+import threading
+import time
+from datetime import datetime
+
+import dagster as dg
+import pytest
+
+from pipelines import operations, settings
+from pipelines.definitions import defs
+
+
+@pytest.fixture
+def raw_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    monkeypatch.setenv(settings.RAW_DIR_ENV, str(folder))
+    return folder
+
+
+def tick(cursor=None):
+    sensor = defs.get_sensor_def("raw_folder_changed")
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(cursor=cursor, instance=instance)
+        result = sensor.evaluate_tick(context)
+    return result.run_requests, result.cursor
+
+
+def test_sensor_one_run_per_new_or_changed_content_none_for_a_touch(raw_dir):
+    (raw_dir / "population.csv").write_text("area_code,year\nE06000016,2024\n")
+    requests, cursor = tick()
+    assert len(requests) == 1  # a new file: one run
+    first_key = requests[0].run_key
+
+    requests, cursor = tick(cursor)
+    assert requests == []  # same content, next tick: nothing
+
+    os.utime(raw_dir / "population.csv", ns=(time.time_ns(), time.time_ns() + 10**9))
+    requests, cursor = tick(cursor)
+    assert requests == []  # touched, same content: nothing
+
+    (raw_dir / "population.csv").write_text("area_code,year\nE06000016,2025\n")
+    requests, cursor = tick(cursor)
+    assert len(requests) == 1 and requests[0].run_key != first_key  # changed content
+    assert requests[0].tags["cdap/changed_files"] == "population.csv"
+
+    (raw_dir / "notes.txt").write_text("not a contract file")
+    assert tick(cursor)[0] == []  # files outside the contract are ignored
+
+
+def test_sensor_and_schedule_are_off_until_turned_on():
+    assert (
+        defs.get_sensor_def("raw_folder_changed").default_status == dg.DefaultSensorStatus.STOPPED
+    )
+    schedule = defs.get_schedule_def("monthly_full_refresh")
+    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    assert schedule.job_name == "full_refresh"
+
+
+def test_schedule_requests_the_full_refresh():
+    schedule = defs.get_schedule_def("monthly_full_refresh")
+    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 12, 5, 6, 0))
+    requests = schedule.evaluate_tick(context).run_requests
+    assert len(requests) == 1
+    assert schedule.cron_schedule == "0 6 5 * *"
+
+
+def test_a_second_writer_waits_then_gets_the_lock(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    order = []
+    release = threading.Event()
+
+    def first():
+        with operations.single_writer(warehouse, timeout=5):
+            order.append("first in")
+            release.wait(5)
+            order.append("first out")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    while not order:
+        time.sleep(0.01)
+    busy = pytest.raises(operations.WarehouseBusy, match="being refreshed by pid")
+    with busy, operations.single_writer(warehouse, timeout=0.3):
+        pass
+    threading.Timer(0.3, release.set).start()
+    with operations.single_writer(warehouse, timeout=5):
+        order.append("second in")
+    thread.join()
+    assert order == ["first in", "first out", "second in"]
