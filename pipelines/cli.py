@@ -35,6 +35,26 @@ def _sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _extract(args: argparse.Namespace) -> int:
+    from pipelines.extracts.pack import ExtractError, build_pack
+    from pipelines.extracts.writers import WRITERS
+
+    current = settings.apply(marts_dir=args.marts_dir)
+    try:
+        pack = build_pack(current.marts_dir, args.area, args.period)
+    except ExtractError as error:
+        print(f"cdap extract: {error}", file=sys.stderr)
+        return 2
+    out = (
+        Path(args.out)
+        if args.out
+        else Path(f"{pack.area_code}_outcome_pack_{pack.period_end:%Y-%m}.{args.format}")
+    )
+    WRITERS[args.format](pack, out)
+    print(f"{pack.title}, period to {pack.period_end:%d %B %Y}: {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cdap", description="Outcomes warehouse for a Combating Drugs and Alcohol Partnership."
@@ -58,6 +78,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--marts-dir", help=f"publication folder (${settings.MARTS_DIR_ENV}, default data/marts)"
     )
     refresh.set_defaults(handler=_refresh)
+
+    extract = commands.add_parser(
+        "extract",
+        help="an outcome pack for one area and month, from the published marts",
+        description="Write an outcome pack (headline metrics with intervals, a year earlier, "
+        "England; trend charts; substance-group breakdowns; definitions and the disclosure "
+        "rule) from the published, disclosure-controlled marts.",
+    )
+    extract.add_argument("--area", required=True, help="area code, e.g. E06000016 or LLR")
+    extract.add_argument(
+        "--period", help="reporting month YYYY-MM (default: the latest month with final values)"
+    )
+    extract.add_argument("--format", choices=("xlsx", "csv", "html"), default="xlsx")
+    extract.add_argument(
+        "--out", help="output file (default: <area>_outcome_pack_<month>.<format>)"
+    )
+    extract.add_argument(
+        "--marts-dir", help=f"publication folder (${settings.MARTS_DIR_ENV}, default data/marts)"
+    )
+    extract.set_defaults(handler=_extract)
 
     sample = commands.add_parser(
         "sample", help="write the seeded synthetic raw folder (the shipped sample)"

@@ -8,6 +8,7 @@ import dagster as dg
 
 from pipelines import settings
 from pipelines.checks.assets import quality_checks
+from pipelines.extracts.assets import home_area_pack
 from pipelines.ingest import RawFolder, raw_assets
 from pipelines.operations import (
     Warehouse,
@@ -15,7 +16,7 @@ from pipelines.operations import (
     monthly_schedule,
     raw_folder_sensor,
 )
-from pipelines.publish import MartsFolder, published_marts_asset
+from pipelines.publish import MartsFolder, dbt_docs_asset, published_marts_asset
 from pipelines.transform import cdap_dbt_models, dbt_resource, mart_asset_keys
 
 FULL_REFRESH_JOB = "full_refresh"
@@ -30,7 +31,7 @@ full_refresh = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[*raw_assets, cdap_dbt_models, published_marts_asset],
+    assets=[*raw_assets, cdap_dbt_models, published_marts_asset, dbt_docs_asset, home_area_pack],
     asset_checks=quality_checks(mart_asset_keys()),
     jobs=[full_refresh],
     schedules=[monthly_schedule(full_refresh)],

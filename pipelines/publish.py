@@ -19,6 +19,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from pipelines import operations, settings
@@ -471,3 +472,31 @@ def headline_values(marts_dir: Path, area_code: str) -> dict[str, object]:
         )
         for metric, period, value, unit in rows
     }
+
+
+DOCS_NAME = "dbt_docs.html"
+
+
+@dg.asset(
+    key=dg.AssetKey(["published", "dbt_docs"]),
+    group_name="publication",
+    deps=[dg.AssetKey(["published", "marts"])],
+    kinds={"dbt", "html"},
+    description="The dbt documentation (every model, column, test and lineage; `dbt docs "
+    "generate --static`) as one HTML file next to the marts: the BI interface's reference.",
+)
+def dbt_docs_asset(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    marts_folder: MartsFolder,
+    warehouse: DuckDBResource,  # holds the single-writer lock while dbt reads the catalog
+) -> dg.MaterializeResult:
+    invocation = dbt.cli(
+        ["docs", "generate", "--static"], raise_on_error=True, target_path=dbt_project.target_path
+    )
+    invocation.wait()
+    target = Path(marts_folder.path) / DOCS_NAME
+    temporary = target.with_name(f".{DOCS_NAME}.tmp")
+    shutil.copyfile(invocation.target_path / "static_index.html", temporary)
+    os.replace(temporary, target)
+    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(target))})

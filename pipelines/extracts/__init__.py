@@ -1,0 +1,1 @@
+"""Outcome packs for commissioners, built from the published (disclosure-controlled) marts."""

@@ -1,0 +1,50 @@
+"""The partnership's own pack as a Dagster asset, refreshed with the marts."""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines import settings
+from pipelines.extracts.pack import build_pack
+from pipelines.extracts.writers import write_html, write_xlsx
+from pipelines.publish import MartsFolder
+
+PACKS_FOLDER = "packs"
+
+
+def write_pack_atomically(pack, folder: Path, writer, suffix: str) -> Path:
+    target = folder / f"{pack.area_code}_outcome_pack.{suffix}"
+    temporary = folder / f".{target.name}.tmp"
+    writer(pack, temporary)
+    os.replace(temporary, target)  # readers see the old pack or the new one, never half
+    return target
+
+
+@dg.asset(
+    key=dg.AssetKey(["published", "home_area_pack"]),
+    group_name="publication",
+    deps=[dg.AssetKey(["published", "marts"])],
+    kinds={"excel", "html"},
+    description="The outcome pack of the partnership's own area (CDAP_AREA, default Leicester) "
+    "for the latest final month, as xlsx and html in <marts>/packs/, built from the published "
+    "(disclosure-controlled) marts.",
+)
+def home_area_pack(
+    context: dg.AssetExecutionContext, marts_folder: MartsFolder
+) -> dg.MaterializeResult:
+    marts_dir = Path(marts_folder.path)
+    pack = build_pack(marts_dir, settings.home_area())
+    folder = marts_dir / PACKS_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    files = [
+        write_pack_atomically(pack, folder, write_xlsx, "xlsx"),
+        write_pack_atomically(pack, folder, write_html, "html"),
+    ]
+    return dg.MaterializeResult(
+        metadata={
+            "area": f"{pack.area_name} ({pack.area_code})",
+            "period_end": pack.period_end.isoformat(),
+            "files": [str(f) for f in files],
+        }
+    )
