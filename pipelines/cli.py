@@ -29,7 +29,12 @@ def _refresh(args: argparse.Namespace) -> int:
 def _sample(args: argparse.Namespace) -> int:
     from pipelines import sample
 
-    counts = sample.generate(Path(args.out), seed=args.seed)
+    if args.areas is None and args.scale is None:
+        counts = sample.generate(Path(args.out), seed=args.seed)
+    else:
+        counts = sample.generate_national(
+            Path(args.out), areas=args.areas, scale=args.scale or 1.0, seed=args.seed
+        )
     for name, rows in counts.items():
         print(f"{Path(args.out) / name}: {rows} rows")
     return 0
@@ -104,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--out", default=str(settings.DEFAULTS[settings.RAW_DIR_ENV]))
     sample.add_argument("--seed", type=int, default=20250930)
+    sample.add_argument(
+        "--areas", type=int, help="national mode: the first N of the 152 upper-tier authorities"
+    )
+    sample.add_argument(
+        "--scale", type=float, help="national mode: volumes as a share of England's (1 = all)"
+    )
     sample.set_defaults(handler=_sample)
     return parser
 

@@ -492,7 +492,11 @@ def dbt_docs_asset(
     warehouse: DuckDBResource,  # holds the single-writer lock while dbt reads the catalog
 ) -> dg.MaterializeResult:
     invocation = dbt.cli(
-        ["docs", "generate", "--static"], raise_on_error=True, target_path=dbt_project.target_path
+        # the models were just built: no need to compile them again; column types come from
+        # the model contracts, so the warehouse need not be queried for a catalog either
+        ["docs", "generate", "--static", "--no-compile", "--empty-catalog"],
+        raise_on_error=True,
+        target_path=dbt_project.target_path,
     )
     invocation.wait()
     target = Path(marts_folder.path) / DOCS_NAME

@@ -120,6 +120,9 @@ def _day(start: date, end: date, rng: random.Random, growth: float = 0.0) -> dat
 class Generator:
     seed: int = 20250930
     as_of: date = AS_OF
+    areas: tuple[SampleArea, ...] = ()
+    id_prefix: str = ""  # national folders from other seeds can then be merged with this one
+    people_per_release: int = 15  # releases a year = people // this
     journeys: list[dict] = field(default_factory=list)
     releases: list[dict] = field(default_factory=list)
 
@@ -127,11 +130,12 @@ class Generator:
         self.rng = random.Random(self.seed)
         self._journey_seq = 0
         self._release_seq = 0
+        self.areas = self.areas or SAMPLE_AREAS
 
     # -- treatment journeys -------------------------------------------------------------
     def _next_journey_id(self) -> str:
         self._journey_seq += 1
-        return f"J{self._journey_seq:08d}"
+        return f"J{self.id_prefix}{self._journey_seq:08d}"
 
     def add_journey(
         self,
@@ -228,15 +232,18 @@ class Generator:
             if rng.random() < 0.25:
                 substances = self._profile()
             if n == 0 and rng.random() < 0.02:
-                area = rng.choice(SAMPLE_AREAS)
+                area = rng.choice(self.areas)
 
     # -- prison releases ----------------------------------------------------------------
-    def add_releases(self, area: SampleArea) -> None:
+    def add_releases(self, area: SampleArea, adults: list[dict] | None = None) -> None:
         rng = self.rng
-        adults = [
-            j for j in self.journeys if j["area_code"] == area.code and j["age_at_referral"] >= 18
-        ]
-        per_year = max(6, area.people // 15)
+        if adults is None:
+            adults = [
+                j
+                for j in self.journeys
+                if j["area_code"] == area.code and j["age_at_referral"] >= 18
+            ]
+        per_year = max(6, area.people // self.people_per_release)
         years = (self.as_of - FIRST_REFERRAL).days / 365.25
         for _ in range(int(per_year * years)):
             self._release_seq += 1
@@ -269,7 +276,7 @@ class Generator:
                 _repair_dates(self.journeys[-1], self.as_of)
             self.releases.append(
                 {
-                    "release_id": f"R{self._release_seq:07d}",
+                    "release_id": f"R{self.id_prefix}{self._release_seq:07d}",
                     "client_id": client_id,
                     "area_code": area.code,
                     "release_date": release,
@@ -373,7 +380,7 @@ class Generator:
         """Make each record-level file start on 1 January 2019 and end on the as-of date, so
         the first full windows and the last complete month are the ones the sample is
         calibrated for: a referral on each day, and a release on each day."""
-        area = SAMPLE_AREAS[1].code  # not Leicester: its figures are calibrated
+        area = self.areas[min(1, len(self.areas) - 1)].code  # not Leicester: it is calibrated
         for day in (FIRST_REFERRAL, self.as_of):
             self.add_journey(
                 _id("C", self.seed, "coverage", day),
@@ -580,12 +587,18 @@ _DEATH_RATES = {contract.LEICESTER_CODE: 13.5}
 
 
 def deaths_rows(
-    gen: Generator, areas: tuple[SampleArea, ...], population: list[dict]
+    gen: Generator,
+    areas: tuple[SampleArea, ...],
+    population: list[dict],
+    calibrate: bool = True,
+    scale: float = 1.0,
 ) -> list[dict]:
     rng = gen.rng
     rows: list[dict] = []
     for area in areas:
-        per_year = area.population / 100_000 * _DEATH_RATES.get(area.code, rng.uniform(4.5, 8.0))
+        invented = rng.uniform(4.5, 8.0)
+        rate = _DEATH_RATES.get(area.code, invented) if calibrate else invented
+        per_year = area.population / 100_000 * rate * scale
         for year in range(2019, gen.as_of.year + 1):
             for _ in range(max(0, int(rng.gauss(per_year, per_year**0.5) + 0.5))):
                 rows.append(_death(gen, len(rows) + 1, area.code, year))
@@ -602,7 +615,7 @@ def deaths_rows(
     last.update(date_of_death=gen.as_of - timedelta(days=60), registration_date=gen.as_of)
     rows += [first, last]
     # calibrate Leicester's 3-year rate, a death aged 40-44 at a time (~0.09 per 100,000)
-    for period_end, target in DSR_TARGETS.items():
+    for period_end, target in DSR_TARGETS.items() if calibrate else ():
         last_year = period_end.year
         while True:
             rate = standardised_rate(rows, population, contract.LEICESTER_CODE, last_year)[0]
@@ -621,17 +634,20 @@ def deaths_rows(
                 rows.remove(victim)
     rows.sort(key=lambda r: (r["registration_date"], r["area_code"], r["age"]))
     for n, row in enumerate(rows, start=1):
-        row["death_id"] = f"D{n:06d}"
+        row["death_id"] = f"D{gen.id_prefix}{n:06d}"
     return rows
 
 
-def prevalence_rows(gen: Generator, areas: tuple[SampleArea, ...], years: range) -> list[dict]:
+def prevalence_rows(
+    gen: Generator, areas: tuple[SampleArea, ...], years: range, calibrate: bool = True
+) -> list[dict]:
     """Estimates scale with population; Leicester's FY 2024/25 estimates are set so that
     unmet need comes out at the targets of metrics.md."""
-    journeys = pd.DataFrame(gen.journeys)
-    leicester = adults_in_treatment_by_group(
-        journeys, date(UNMET_NEED_YEAR + 1, 3, 31), contract.LEICESTER_CODE
-    )
+    leicester = {}
+    if calibrate:
+        leicester = adults_in_treatment_by_group(
+            pd.DataFrame(gen.journeys), date(UNMET_NEED_YEAR + 1, 3, 31), contract.LEICESTER_CODE
+        )
     in_treatment = {
         "opiate_crack": leicester.get("opiate", 0),
         "alcohol_dependent": leicester.get("alcohol_only", 0)
@@ -642,7 +658,7 @@ def prevalence_rows(gen: Generator, areas: tuple[SampleArea, ...], years: range)
         for year in years:
             for group, per_1000 in (("opiate_crack", 8.5), ("alcohol_dependent", 13.0)):
                 estimate = round(area.population * 0.79 * per_1000 / 1000)
-                if area.code == contract.LEICESTER_CODE and year == UNMET_NEED_YEAR:
+                if calibrate and area.code == contract.LEICESTER_CODE and year == UNMET_NEED_YEAR:
                     estimate = round(in_treatment[group] / (1 - UNMET_NEED_TARGETS[group]))
                 rows.append(
                     {
@@ -868,4 +884,73 @@ def generate(out_dir: Path, seed: int = 20250930) -> dict[str, int]:
     areas = ", ".join(f"{a.name} ({a.code})" for a in SAMPLE_AREAS)
     readme = SAMPLE_README.format(seed=seed, areas=areas, as_of=gen.as_of.isoformat())
     (out_dir / "README.md").write_text(readme, encoding="utf-8")
+    return counts
+
+
+# -- national scale (benchmarks) ------------------------------------------------------------------
+# People with a journey over the sample's six and three-quarter years, per resident: about
+# 300,000 adults in treatment a year in England at scale 1 (OHID: 310,863 in 2023/24).
+PEOPLE_PER_RESIDENT = 0.0163
+PEOPLE_PER_RELEASE = 20  # about 45,000 releases a year at scale 1
+
+
+def national_areas(count: int | None = None, scale: float = 1.0, seed: int = 20250930):
+    """The first `count` upper-tier authorities of the areas seed (all 152 by default), with
+    invented populations around England's average (56.5 million in all) and people in
+    treatment in proportion."""
+    rng = random.Random(seed + 1)
+    codes = [r for r in contract._seed("areas") if r["area_code"] != contract.ENGLAND_CODE]
+    chosen = codes[: count or len(codes)]
+    areas = []
+    for row in chosen:
+        population = int(min(1_500_000, max(30_000, rng.lognormvariate(12.7, 0.5))))
+        people = max(5, round(population * PEOPLE_PER_RESIDENT * scale))
+        areas.append(SampleArea(row["area_code"], row["area_name"], population, people))
+    return tuple(areas)
+
+
+def generate_national(
+    out_dir: Path,
+    areas: int | None = None,
+    scale: float = 1.0,
+    seed: int = 20250930,
+    as_of: date = AS_OF,
+) -> dict[str, int]:
+    """A raw folder for many areas at England-wide volumes times `scale` (no calibration, no
+    optional files: with all 152 authorities, England's values come from the data itself)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    chosen = national_areas(areas, scale, seed)
+    gen = Generator(
+        seed=seed,
+        as_of=as_of,
+        areas=chosen,
+        id_prefix=f"S{seed}",
+        people_per_release=PEOPLE_PER_RELEASE,
+    )
+    for area in chosen:
+        for index in range(area.people):
+            gen.add_person(area, index)
+    adults_by_area: dict[str, list[dict]] = {}
+    for journey in gen.journeys:
+        if journey["age_at_referral"] >= 18:
+            adults_by_area.setdefault(journey["area_code"], []).append(journey)
+    for area in chosen:
+        gen.add_releases(area, adults_by_area.get(area.code, []))
+    gen.pin_coverage()
+    population = population_rows(chosen, range(2018, as_of.year + 1))
+    files = {
+        contract.TREATMENT_JOURNEYS: gen.journeys,
+        contract.PRISON_RELEASES: gen.releases,
+        contract.DRUG_DEATHS_REGISTER: deaths_rows(
+            gen, chosen, population, calibrate=False, scale=scale
+        ),
+        contract.POPULATION: population,
+        contract.PREVALENCE_ESTIMATES: prevalence_rows(
+            gen, chosen, range(2019, as_of.year + 1), calibrate=False
+        ),
+    }
+    counts = {}
+    for raw_file, rows in files.items():
+        _write_csv(out_dir / raw_file.filename, [c.header for c in raw_file.columns], rows)
+        counts[raw_file.filename] = len(rows)
     return counts

@@ -14,11 +14,18 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def file_hashes(folder: Path) -> dict[str, str]:
+    """sha256 of every file below a folder, by relative path."""
     return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.iterdir())
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def copy_publication(source: Path, target: Path) -> Path:
+    """A private copy of a publication (files and sub-folders), for a refresh to (not) touch."""
+    shutil.copytree(source, target)
+    return target
 
 
 def run_refresh_in(raw_dir: Path, warehouse: Path, marts_dir: Path):

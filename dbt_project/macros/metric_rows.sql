@@ -55,3 +55,21 @@
             and frame.breakdown = {{ counts }}.breakdown
     where frame.metric_id = '{{ metric_id }}'
 {%- endmacro %}
+
+{#- rolling_12_month_sums(monthly): `monthly` has one row per area_code, substance_group and
+    event_month_end (the month end of the event's date) with additive numerator and denominator
+    columns. Windows are whole calendar months, so the count in W(E) is exactly the sum of the
+    12 monthly counts: counting once per month and summing is the same number as joining every
+    record to every window it falls in, at a fraction of the rows. -#}
+{% macro rolling_12_month_sums(monthly) -%}
+    select
+        {{ monthly }}.area_code,
+        periods.period_end_date,
+        {{ monthly }}.substance_group,
+        sum({{ monthly }}.numerator) as numerator,
+        sum({{ monthly }}.denominator) as denominator
+    from {{ monthly }}
+    inner join {{ ref('int_reporting_periods') }} as periods
+        on {{ monthly }}.event_month_end between periods.period_start_date and periods.period_end_date
+    group by {{ monthly }}.area_code, periods.period_end_date, {{ monthly }}.substance_group
+{%- endmacro %}

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import file_hashes, run_refresh_in
+from tests.conftest import copy_publication, file_hashes, run_refresh_in
 
 
 def read(raw: Path, name: str) -> list[list[str]]:
@@ -131,11 +131,7 @@ BLOCKED = {
 @pytest.fixture
 def published(refreshed, tmp_path) -> Path:
     """A copy of the shared good publication, for a failing refresh to (not) touch."""
-    marts = tmp_path / "marts"
-    marts.mkdir()
-    for path in refreshed.settings.marts_dir.iterdir():
-        (marts / path.name).write_bytes(path.read_bytes())
-    return marts
+    return copy_publication(refreshed.settings.marts_dir, tmp_path / "marts")
 
 
 @pytest.mark.parametrize("case", sorted(BLOCKED))

@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from pipelines import settings
-from tests.conftest import SAMPLE_RAW_DIR
+from tests.conftest import SAMPLE_RAW_DIR, copy_publication
 
 READER = textwrap.dedent(
     """
@@ -39,10 +39,7 @@ READER = textwrap.dedent(
 
 
 def test_two_refreshes_at_once_while_a_reader_reads(refreshed, tmp_path):
-    marts = tmp_path / "marts"
-    marts.mkdir()
-    for path in refreshed.settings.marts_dir.iterdir():  # start from a good publication
-        (marts / path.name).write_bytes(path.read_bytes())
+    marts = copy_publication(refreshed.settings.marts_dir, tmp_path / "marts")
     stop = tmp_path / "stop"
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home")}
     reader = subprocess.Popen(

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from pipelines import settings
-from tests.conftest import file_hashes, run_refresh_in
+from tests.conftest import copy_publication, file_hashes, run_refresh_in
 
 PERSON_LEVEL_COLUMNS = {"client_id", "journey_id", "release_id", "death_id", "latest_journey_id"}
 
@@ -82,10 +82,7 @@ def test_bad_input_is_blocked_and_the_publication_untouched(
     refreshed, raw_copy, tmp_path, filename, change, expected
 ):
     # start from the shared good publication
-    marts = tmp_path / "marts"
-    marts.mkdir()
-    for path in refreshed.settings.marts_dir.iterdir():
-        (marts / path.name).write_bytes(path.read_bytes())
+    marts = copy_publication(refreshed.settings.marts_dir, tmp_path / "marts")
     before = file_hashes(marts)
     break_column(raw_copy, filename, **change)
 

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- metrics.md 7: releases in W; numerator those whose client_id has a journey (in any area)
 -- with treatment_start_date in [release_date, release_date + 21]. The release's area counts.
 with
@@ -15,12 +17,6 @@ journeys as (
 
 ),
 
-periods as (
-
-    select * from {{ ref('int_reporting_periods') }}
-
-),
-
 engaged_releases as (
 
     select distinct releases.release_id
@@ -33,24 +29,30 @@ engaged_releases as (
 
 ),
 
-records as (
+monthly as (
 
     select
         releases.area_code,
-        periods.period_end_date,
         cast(null as varchar) as substance_group,
-        case when engaged_releases.release_id is not null then 1 else 0 end as is_engaged
+        {{ month_end('releases.release_date') }} as event_month_end,
+        count(engaged_releases.release_id) as numerator,
+        count(*) as denominator
     from releases
-    inner join periods
-        on releases.release_date between periods.period_start_date and periods.period_end_date
     left join engaged_releases
         on releases.release_id = engaged_releases.release_id
+    group by all
+
+),
+
+records as (
+
+    {{ rolling_12_month_sums('monthly') }}
 
 ),
 
 counts as (
 
-    {{ count_by_reporting_area('records', 'is_engaged', '1') }}
+    {{ count_by_reporting_area('records', 'numerator', 'denominator') }}
 
 )
 

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- metrics.md 9: adult journeys closed with reason died, discharge_date in W (journey level),
 -- and that count as a percentage of adults in treatment in W.
 with
@@ -9,63 +11,54 @@ journeys as (
 
 ),
 
-people as (
+-- the rate's denominator is adults_in_treatment itself, already counted per reporting area
+adults_in_treatment as (
 
-    select * from {{ ref('int_people_in_treatment__by_window') }}
-    where is_adult
+    select area_code, period_end_date, breakdown, numerator
+    from {{ ref('int_metric__people_in_treatment') }}
+    where metric_id = 'adults_in_treatment'
 
 ),
 
-periods as (
+monthly_deaths as (
 
-    select * from {{ ref('int_reporting_periods') }}
+    select
+        area_code,
+        substance_group,
+        {{ month_end('discharge_date') }} as event_month_end,
+        count(*) as numerator,
+        cast(null as bigint) as denominator
+    from journeys
+    group by all
 
 ),
 
 death_records as (
 
-    select
-        journeys.area_code,
-        periods.period_end_date,
-        journeys.substance_group
-    from journeys
-    inner join periods
-        on journeys.discharge_date between periods.period_start_date and periods.period_end_date
-
-),
-
-people_records as (
-
-    select area_code, period_end_date, substance_group from people
+    {{ rolling_12_month_sums('monthly_deaths') }}
 
 ),
 
 death_counts as (
 
-    {{ count_by_reporting_area('death_records', '1') }}
-
-),
-
-people_counts as (
-
-    {{ count_by_reporting_area('people_records', '1') }}
+    {{ count_by_reporting_area('death_records', 'numerator') }}
 
 ),
 
 rate_counts as (
 
     select
-        people_counts.area_code,
-        people_counts.period_end_date,
-        people_counts.breakdown,
+        adults_in_treatment.area_code,
+        adults_in_treatment.period_end_date,
+        adults_in_treatment.breakdown,
         coalesce(death_counts.numerator, 0) as numerator,
-        people_counts.numerator as denominator
-    from people_counts
+        adults_in_treatment.numerator as denominator
+    from adults_in_treatment
     left join death_counts
         on
-            people_counts.area_code = death_counts.area_code
-            and people_counts.period_end_date = death_counts.period_end_date
-            and people_counts.breakdown = death_counts.breakdown
+            adults_in_treatment.area_code = death_counts.area_code
+            and adults_in_treatment.period_end_date = death_counts.period_end_date
+            and adults_in_treatment.breakdown = death_counts.breakdown
 
 )
 

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- metrics.md 11: deaths registered in calendar years Y-2..Y, directly standardised per
 -- 100,000 to the 2013 European Standard Population (19 bands, both sexes together;
 -- populations = the three mid-years summed). DSR = sum over bands of w * deaths / population

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- metrics.md 10: register deaths with registration_date in W (all ages), and the crude rate
 -- per 100,000 residents (all ages, both sexes) of the mid-year in which E falls. The rate is
 -- NULL, with a note, where that mid-year's population is missing.
@@ -21,27 +23,28 @@ reporting_areas as (
 
 ),
 
-periods as (
+monthly as (
 
-    select * from {{ ref('int_reporting_periods') }}
+    select
+        area_code,
+        cast(null as varchar) as substance_group,
+        {{ month_end('registration_date') }} as event_month_end,
+        count(*) as numerator,
+        cast(null as bigint) as denominator
+    from deaths
+    group by all
 
 ),
 
 records as (
 
-    select
-        deaths.area_code,
-        periods.period_end_date,
-        cast(null as varchar) as substance_group
-    from deaths
-    inner join periods
-        on deaths.registration_date between periods.period_start_date and periods.period_end_date
+    {{ rolling_12_month_sums('monthly') }}
 
 ),
 
 death_counts as (
 
-    {{ count_by_reporting_area('records', '1') }}
+    {{ count_by_reporting_area('records', 'numerator') }}
 
 ),
 

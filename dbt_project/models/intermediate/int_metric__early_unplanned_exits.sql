@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- metrics.md 6: adult journeys that started in W; numerator those discharged unplanned within
 -- 84 days of the start (discharge_date <= treatment_start_date + 84).
 with
@@ -9,32 +11,30 @@ journeys as (
 
 ),
 
-periods as (
+monthly as (
 
-    select * from {{ ref('int_reporting_periods') }}
+    select
+        area_code,
+        substance_group,
+        {{ month_end('treatment_start_date') }} as event_month_end,
+        count(*) filter (
+            where outcome_class = 'unplanned' and discharge_date <= treatment_start_date + 84
+        ) as numerator,
+        count(*) as denominator
+    from journeys
+    group by all
 
 ),
 
 records as (
 
-    select
-        journeys.area_code,
-        periods.period_end_date,
-        journeys.substance_group,
-        case
-            when journeys.outcome_class = 'unplanned'
-                and journeys.discharge_date <= journeys.treatment_start_date + 84 then 1
-            else 0
-        end as is_early_unplanned_exit
-    from journeys
-    inner join periods
-        on journeys.treatment_start_date between periods.period_start_date and periods.period_end_date
+    {{ rolling_12_month_sums('monthly') }}
 
 ),
 
 counts as (
 
-    {{ count_by_reporting_area('records', 'is_early_unplanned_exit', '1') }}
+    {{ count_by_reporting_area('records', 'numerator', 'denominator') }}
 
 )
 

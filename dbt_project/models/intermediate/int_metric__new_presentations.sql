@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- metrics.md 3: distinct adults with a journey whose treatment_start_date is in W. A person
 -- with several such journeys is placed by the latest of them (greatest start, then
 -- journey_id), the same tie-break as "who is counted where".
@@ -37,13 +39,16 @@ starts_in_window as (
 
 records as (
 
-    select * from starts_in_window where is_adult
+    select area_code, period_end_date, substance_group, count(*) as people
+    from starts_in_window
+    where is_adult
+    group by all
 
 ),
 
 counts as (
 
-    {{ count_by_reporting_area('records', '1') }}
+    {{ count_by_reporting_area('records', 'people') }}
 
 )
 

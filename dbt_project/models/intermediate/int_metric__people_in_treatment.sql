@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- metrics.md 1 and 2: distinct adults, and distinct young people (under 18), in treatment in
 -- W(E), placed by their latest journey in treatment in W. Adults and young people are never
 -- added together.
@@ -9,27 +11,34 @@ people as (
 
 ),
 
+-- one row per area, window and group before fanning out to reporting areas and breakdowns
 adult_records as (
 
-    select area_code, period_end_date, substance_group from people where is_adult
+    select area_code, period_end_date, substance_group, count(*) as people
+    from people
+    where is_adult
+    group by all
 
 ),
 
 young_person_records as (
 
-    select area_code, period_end_date, substance_group from people where not is_adult
+    select area_code, period_end_date, substance_group, count(*) as people
+    from people
+    where not is_adult
+    group by all
 
 ),
 
 adult_counts as (
 
-    {{ count_by_reporting_area('adult_records', '1') }}
+    {{ count_by_reporting_area('adult_records', 'people') }}
 
 ),
 
 young_person_counts as (
 
-    {{ count_by_reporting_area('young_person_records', '1') }}
+    {{ count_by_reporting_area('young_person_records', 'people') }}
 
 )
 

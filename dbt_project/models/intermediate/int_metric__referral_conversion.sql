@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- metrics.md 8: adult journeys referred in W; numerator those that started treatment within
 -- 28 days of referral (treatment_start_date <= referral_date + 28).
 with
@@ -9,30 +11,28 @@ journeys as (
 
 ),
 
-periods as (
+monthly as (
 
-    select * from {{ ref('int_reporting_periods') }}
+    select
+        area_code,
+        substance_group,
+        {{ month_end('referral_date') }} as event_month_end,
+        count(*) filter (where treatment_start_date <= referral_date + 28) as numerator,
+        count(*) as denominator
+    from journeys
+    group by all
 
 ),
 
 records as (
 
-    select
-        journeys.area_code,
-        periods.period_end_date,
-        journeys.substance_group,
-        case
-            when journeys.treatment_start_date <= journeys.referral_date + 28 then 1 else 0
-        end as is_converted
-    from journeys
-    inner join periods
-        on journeys.referral_date between periods.period_start_date and periods.period_end_date
+    {{ rolling_12_month_sums('monthly') }}
 
 ),
 
 counts as (
 
-    {{ count_by_reporting_area('records', 'is_converted', '1') }}
+    {{ count_by_reporting_area('records', 'numerator', 'denominator') }}
 
 )
 

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- metrics.md 4: of the adults in treatment in W, those whose latest discharge in W (greatest
 -- discharge_date, then greatest journey_id, among their journeys in treatment in W) is a
 -- successful completion and who have no journey referred in the 182 days after it
@@ -11,9 +13,9 @@ people as (
 
 ),
 
-journeys_in_window as (
+periods as (
 
-    select * from {{ ref('int_journeys__in_treatment_by_window') }}
+    select * from {{ ref('int_reporting_periods') }}
 
 ),
 
@@ -23,19 +25,23 @@ all_journeys as (
 
 ),
 
+-- a journey discharged in W started on or before E, so it was in treatment in W: joining
+-- discharges to their windows finds every "discharge in W" without expanding open journeys
 latest_discharges as (
 
     select
-        period_end_date,
-        client_id,
-        discharge_date,
-        outcome_class
-    from journeys_in_window
-    where discharge_date between period_start_date and period_end_date
+        periods.period_end_date,
+        all_journeys.client_id,
+        all_journeys.discharge_date,
+        all_journeys.outcome_class
+    from all_journeys
+    inner join periods
+        on all_journeys.discharge_date between periods.period_start_date and periods.period_end_date
+    where all_journeys.treatment_start_date is not null
     qualify
         row_number() over (
-            partition by period_end_date, client_id
-            order by discharge_date desc, journey_id desc
+            partition by periods.period_end_date, all_journeys.client_id
+            order by all_journeys.discharge_date desc, all_journeys.journey_id desc
         ) = 1
 
 ),
@@ -60,11 +66,11 @@ records as (
         people.area_code,
         people.period_end_date,
         people.substance_group,
-        case
-            when latest_discharges.outcome_class = 'successful'
-                and re_presentations.client_id is null then 1
-            else 0
-        end as is_successful_completion
+        count(*) filter (
+            where latest_discharges.outcome_class = 'successful'
+            and re_presentations.client_id is null
+        ) as successful_completions,
+        count(*) as people
     from people
     left join latest_discharges
         on
@@ -74,12 +80,13 @@ records as (
         on
             people.period_end_date = re_presentations.period_end_date
             and people.client_id = re_presentations.client_id
+    group by all
 
 ),
 
 counts as (
 
-    {{ count_by_reporting_area('records', 'is_successful_completion', '1') }}
+    {{ count_by_reporting_area('records', 'successful_completions', 'people') }}
 
 )
 

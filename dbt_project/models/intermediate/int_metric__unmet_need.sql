@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- metrics.md 12: per financial year, 1 - in_treatment / estimate, where in_treatment is the
 -- adults in treatment in that year (W at 31 March) in group opiate (opiate_crack) or in groups
 -- alcohol_only + non_opiate_and_alcohol (alcohol_dependent). Stored as numerator = estimate -

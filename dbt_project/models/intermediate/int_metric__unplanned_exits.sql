@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- metrics.md 5: adult journeys discharged in W (started or not); numerator those with an
 -- unplanned outcome. Journey level: the journey's own area, age and group count. The
 -- numerator is also published alone as unplanned_exits.
@@ -10,28 +12,28 @@ journeys as (
 
 ),
 
-periods as (
+monthly as (
 
-    select * from {{ ref('int_reporting_periods') }}
+    select
+        area_code,
+        substance_group,
+        {{ month_end('discharge_date') }} as event_month_end,
+        count(*) filter (where outcome_class = 'unplanned') as numerator,
+        count(*) as denominator
+    from journeys
+    group by all
 
 ),
 
 records as (
 
-    select
-        journeys.area_code,
-        periods.period_end_date,
-        journeys.substance_group,
-        case when journeys.outcome_class = 'unplanned' then 1 else 0 end as is_unplanned
-    from journeys
-    inner join periods
-        on journeys.discharge_date between periods.period_start_date and periods.period_end_date
+    {{ rolling_12_month_sums('monthly') }}
 
 ),
 
 counts as (
 
-    {{ count_by_reporting_area('records', 'is_unplanned', '1') }}
+    {{ count_by_reporting_area('records', 'numerator', 'denominator') }}
 
 )
 

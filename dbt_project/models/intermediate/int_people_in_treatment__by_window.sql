@@ -1,13 +1,45 @@
 {{ config(materialized='table') }}
 
--- Each person in treatment in W(E) counts once, through their latest journey in treatment in
--- W (greatest treatment_start_date, then greatest journey_id), which gives their area, age,
--- cohort and substance group (metrics.md "Who is counted where").
+-- metrics.md "Who is counted where": a journey is in treatment in W(E) when it started on or
+-- before E and was still open at, or discharged on or after, the first day of W. Each person in
+-- treatment in W counts once, through their latest journey in treatment in W (greatest
+-- treatment_start_date, then greatest journey_id), which gives their area, age, cohort and
+-- substance group.
 with
 
-journeys_in_window as (
+journeys as (
 
-    select * from {{ ref('int_journeys__in_treatment_by_window') }}
+    select * from {{ ref('int_treatment_journeys__classified') }}
+    where treatment_start_date is not null
+
+),
+
+periods as (
+
+    select * from {{ ref('int_reporting_periods') }}
+
+),
+
+in_window as (
+
+    select
+        periods.period_end_date,
+        periods.period_start_date,
+        journeys.client_id,
+        journeys.journey_id,
+        journeys.area_code,
+        journeys.age_at_referral,
+        journeys.is_adult,
+        journeys.substance_group,
+        journeys.treatment_start_date
+    from periods
+    inner join journeys
+        on
+            journeys.treatment_start_date <= periods.period_end_date
+            and (
+                journeys.discharge_date is null
+                or journeys.discharge_date >= periods.period_start_date
+            )
 
 )
 
@@ -20,7 +52,7 @@ select
     age_at_referral,
     is_adult,
     substance_group
-from journeys_in_window
+from in_window
 qualify
     row_number() over (
         partition by period_end_date, client_id

@@ -1,0 +1,201 @@
+"""National-scale benchmark: generate 1%, 10% and 100% of England's volumes, run the full
+refresh several times at each, and print median wall time, peak memory of the whole process
+tree, rows produced and the time of each stage; then time a one-month update (refresh a
+warehouse holding the data to one month earlier with the full data).
+
+    .venv/bin/python benchmarks/run.py [--scales 0.01 0.1 1] [--runs 3] [--work /tmp/cdap-bench]
+
+Not part of the test suite. Each refresh is the real `cdap refresh` in its own process.
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipelines import sample  # noqa: E402
+
+STAGES = {
+    "ingest": re.compile(r"^raw__\w+$"),
+    "checks": re.compile(r"(_gx_|covers_every)"),
+    "dbt build": re.compile(r"^cdap_dbt_models$"),
+    "publish": re.compile(r"^published__"),
+}
+
+
+def tree_rss_kib(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants (from /proc), in KiB."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/status") as handle:
+                kib = next(
+                    (int(line.split()[1]) for line in handle if line.startswith("VmRSS:")), 0
+                )
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+        rss[int(entry)] = kib
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def refresh(raw: Path, warehouse: Path, marts: Path, home: Path) -> dict:
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    command = [
+        sys.executable,
+        "-m",
+        "pipelines.cli",
+        "refresh",
+        "--raw-dir",
+        str(raw),
+        "--warehouse",
+        str(warehouse),
+        "--marts-dir",
+        str(marts),
+    ]
+    start = time.monotonic()
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    peak = 0
+    done = threading.Event()
+
+    def watch() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_kib(process.pid))
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    output = process.communicate()[0]
+    wall = time.monotonic() - start
+    done.set()
+    watcher.join()
+    if process.returncode != 0:
+        raise SystemExit(f"refresh failed:\n{output[-3000:]}")
+    stages = dict.fromkeys(STAGES, 0.0)
+    step = None
+    for line in output.splitlines():
+        if line.startswith("- "):
+            step = line[2:].strip()
+        elif line.strip().startswith("done in") and step:
+            seconds = float(line.split()[2])
+            for stage, pattern in STAGES.items():
+                if pattern.search(step):
+                    stages[stage] += seconds
+                    break
+    with duckdb.connect(str(marts / "cdap_marts.duckdb"), read_only=True) as con:
+        rows = json.loads(con.execute("SELECT tables FROM publication").fetchone()[0])
+    return {"wall": wall, "peak_mib": peak / 1024, "stages": stages, "rows": rows}
+
+
+def one_month_earlier(raw: Path, target: Path, cutoff: date) -> None:
+    """The same data as it stood a month earlier: later records dropped, later dates unknown."""
+    target.mkdir(parents=True, exist_ok=True)
+    c = f"DATE '{cutoff.isoformat()}'"
+    queries = {
+        "treatment_journeys.csv": f"""
+            SELECT * REPLACE (
+                CASE WHEN triage_date > {c} THEN NULL ELSE triage_date END AS triage_date,
+                CASE WHEN treatment_start_date > {c} THEN NULL ELSE treatment_start_date END AS treatment_start_date,
+                CASE WHEN discharge_date > {c} THEN NULL ELSE discharge_date END AS discharge_date,
+                CASE WHEN discharge_date > {c} THEN NULL ELSE discharge_reason END AS discharge_reason)
+            FROM read_csv('{raw}/treatment_journeys.csv', all_varchar=false) WHERE referral_date <= {c}""",
+        "prison_releases.csv": f"SELECT * FROM read_csv('{raw}/prison_releases.csv') WHERE release_date <= {c}",
+        "drug_deaths_register.csv": f"SELECT * FROM read_csv('{raw}/drug_deaths_register.csv') WHERE registration_date <= {c}",
+    }
+    with duckdb.connect() as con:
+        for name in os.listdir(raw):
+            if name in queries:
+                con.execute(f"COPY ({queries[name]}) TO '{target / name}' (HEADER, DELIMITER ',')")
+            else:
+                (target / name).write_bytes((raw / name).read_bytes())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=float, nargs="+", default=[0.01, 0.1, 1.0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/cdap-bench"))
+    args = parser.parse_args()
+    print(
+        f"machine: {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB; "
+        f"python {sys.version.split()[0]}; duckdb {duckdb.__version__}",
+        flush=True,
+    )
+    results = []
+    for scale in args.scales:
+        raw = args.work / f"raw_{scale:g}"
+        if not (raw / "treatment_journeys.csv").exists():
+            started = time.monotonic()
+            counts = sample.generate_national(raw, scale=scale)
+            print(
+                f"generated {scale:g}: {counts} in {time.monotonic() - started:.0f} s", flush=True
+            )
+        with (raw / "treatment_journeys.csv").open() as handle:
+            journeys = sum(1 for _ in handle) - 1
+        runs = []
+        for n in range(args.runs):
+            run_dir = args.work / f"run_{scale:g}_{n}"
+            subprocess.run(["rm", "-rf", str(run_dir)], check=True)
+            runs.append(refresh(raw, run_dir / "w.duckdb", run_dir / "marts", run_dir / "home"))
+            print(
+                f"  scale {scale:g} run {n + 1}: {runs[-1]['wall']:.1f} s, "
+                f"peak {runs[-1]['peak_mib']:.0f} MiB",
+                flush=True,
+            )
+        # one-month update: a refreshed warehouse of the month before, then this month
+        earlier = args.work / f"raw_{scale:g}_previous_month"
+        if not (earlier / "treatment_journeys.csv").exists():
+            one_month_earlier(raw, earlier, date(2025, 8, 31))
+        update_dir = args.work / f"update_{scale:g}"
+        subprocess.run(["rm", "-rf", str(update_dir)], check=True)
+        refresh(earlier, update_dir / "w.duckdb", update_dir / "marts", update_dir / "home")
+        update = refresh(raw, update_dir / "w.duckdb", update_dir / "marts", update_dir / "home")
+        results.append((scale, journeys, runs, update))
+
+    print()
+    print(
+        "| scale | journeys | full refresh median (min-max) s | peak MiB | fct_outcomes rows | "
+        "ingest s | checks s | dbt build s | publish s | one-month update s | update / full |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for scale, journeys, runs, update in results:
+        walls = [r["wall"] for r in runs]
+        median = statistics.median(walls)
+        stage = {k: statistics.median(r["stages"][k] for r in runs) for k in STAGES}
+        print(
+            f"| {scale:g} | {journeys:,} | {median:.1f} ({min(walls):.1f}-{max(walls):.1f}) | "
+            f"{statistics.median(r['peak_mib'] for r in runs):.0f} | "
+            f"{runs[0]['rows']['fct_outcomes']:,} | {stage['ingest']:.1f} | {stage['checks']:.1f} | "
+            f"{stage['dbt build']:.1f} | {stage['publish']:.1f} | {update['wall']:.1f} | "
+            f"{update['wall'] / median:.2f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
