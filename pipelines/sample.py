@@ -395,7 +395,7 @@ class Generator:
             self._release_seq += 1
             self.releases.append(
                 {
-                    "release_id": f"R{self._release_seq:07d}",
+                    "release_id": f"R{self.id_prefix}{self._release_seq:07d}",
                     "client_id": _id("C", self.seed, "coverage-release", day),
                     "area_code": area,
                     "release_date": day,

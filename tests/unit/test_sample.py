@@ -78,3 +78,21 @@ def test_substance_group_oracle_follows_the_hierarchy():
     assert sample.substance_group(["alcohol", "cannabis", None]) == "non_opiate_and_alcohol"
     assert sample.substance_group(["crack", None, None]) == "non_opiate_only"
     assert sample.substance_group(["alcohol", None, None]) == "alcohol_only"
+
+
+def test_national_generator_same_seed_same_files(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    counts = sample.generate_national(first, areas=3, scale=0.01, seed=11)
+    sample.generate_national(second, areas=3, scale=0.01, seed=11)
+    assert file_hashes(first) == file_hashes(second)
+    assert counts["treatment_journeys.csv"] > 0
+    areas = set(pd.read_csv(first / "treatment_journeys.csv", dtype=str).area_code)
+    assert areas <= {a.code for a in sample.national_areas(3)}
+
+
+def test_national_areas_cover_all_152_authorities_at_england_volumes():
+    areas = sample.national_areas()
+    assert len(areas) == 152 and len({a.code for a in areas}) == 152
+    people = sum(a.people for a in areas)
+    # about 300,000 adults in treatment a year needs about 3.1 people with journeys per place
+    assert 700_000 < people < 1_200_000
