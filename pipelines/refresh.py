@@ -1,7 +1,9 @@
 """Run the full_refresh job in-process (the same graph the UI shows) and explain the outcome."""
 
 import contextlib
+import fcntl
 import logging
+import os
 import re
 import sys
 import time
@@ -129,6 +131,21 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
     return failures
 
 
+def persistent_instance() -> dg.DagsterInstance:
+    """The instance of DAGSTER_HOME. Two commands starting at the same moment on a new
+    DAGSTER_HOME would both create Dagster's SQLite tables and one would fail: the storages are
+    opened, and their tables made, under a lock."""
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / ".cdap-instance.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        instance = dg.DagsterInstance.get()
+        instance.get_runs(limit=1)
+        instance.get_records_for_run("-", limit=1)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return instance
+
+
 def run_refresh(
     instance: dg.DagsterInstance | None = None, echo: Echo | None = _echo_stdout
 ) -> RefreshOutcome:
@@ -141,7 +158,7 @@ def run_refresh(
     if echo is not None:
         job = job.with_logger_defs({"progress": _progress_logger(echo)})
         run_config = {"loggers": {"progress": {}}}
-    active_instance = instance or dg.DagsterInstance.get()
+    active_instance = instance or persistent_instance()
     # dbt's own log (which dagster-dbt writes to stdout) goes to a file beside the warehouse;
     # the progress lines go to the terminal.
     log_path = current.warehouse.with_name(current.warehouse.stem + ".refresh.log")
