@@ -200,9 +200,6 @@ class RawFolder(dg.ConfigurableResource):
 
     path: str
 
-    def file(self, raw_file: RawFile) -> Path:
-        return Path(self.path) / raw_file.filename
-
 
 def _ingest_asset(raw_file: RawFile) -> dg.AssetsDefinition:
     optional = "" if raw_file.required else " Optional: when absent the table is empty."

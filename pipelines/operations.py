@@ -78,40 +78,40 @@ class Warehouse(DuckDBResource):
 # -- inputs and the run record ------------------------------------------------------------------
 
 
+def fingerprint(path: Path) -> dict:
+    """What identifies a raw file's content: sha256, with size and mtime to skip re-reading."""
+    stat = path.stat()
+    return {
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+    }
+
+
 def input_fingerprints(raw_dir: Path) -> dict[str, dict]:
-    """sha256, size and mtime of each contract file present in the raw folder."""
-    found = {}
-    for raw_file in contract.RAW_FILES:
-        path = raw_dir / raw_file.filename
-        if path.is_file():
-            stat = path.stat()
-            found[raw_file.filename] = {
-                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                "size": stat.st_size,
-                "mtime_ns": stat.st_mtime_ns,
-            }
-    return found
+    """The fingerprint of each contract file present in the raw folder."""
+    return {
+        raw_file.filename: fingerprint(raw_dir / raw_file.filename)
+        for raw_file in contract.RAW_FILES
+        if (raw_dir / raw_file.filename).is_file()
+    }
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args],
+        cwd=settings.PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=5,
+        check=True,
+    ).stdout.strip()
 
 
 def code_version() -> str:
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=settings.PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=settings.PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-        return commit + ("+changes" if dirty else "")
+        dirty = _git("status", "--porcelain", "--untracked-files=no")
+        return _git("rev-parse", "--short", "HEAD") + ("+changes" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         from importlib.metadata import version
 
@@ -217,14 +217,12 @@ def raw_folder_sensor(job: object) -> dg.SensorDefinition:
                 continue
             stat = path.stat()
             known = previous.get(raw_file.filename)
-            if known and known["size"] == stat.st_size and known["mtime_ns"] == stat.st_mtime_ns:
-                current[raw_file.filename] = known  # unchanged: no need to read it again
-                continue
-            current[raw_file.filename] = {
-                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                "size": stat.st_size,
-                "mtime_ns": stat.st_mtime_ns,
-            }
+            unchanged = known and (known["size"], known["mtime_ns"]) == (
+                stat.st_size,
+                stat.st_mtime_ns,
+            )
+            # same size and mtime: no need to read it again
+            current[raw_file.filename] = known if unchanged else fingerprint(path)
         contents = {name: info["sha256"] for name, info in current.items()}
         before = {name: info["sha256"] for name, info in previous.items()}
         context.update_cursor(json.dumps(current, sort_keys=True))
