@@ -73,3 +73,54 @@
         on {{ monthly }}.event_month_end between periods.period_start_date and periods.period_end_date
     group by {{ monthly }}.area_code, periods.period_end_date, {{ monthly }}.substance_group
 {%- endmacro %}
+
+{#- count_spells(spells): `spells` has one row per person and spell, a run of consecutive month
+    ends from first_period_end_date to last_period_end_date (NULL: every later month end) over
+    which the person counts once, in area_code and substance_group. Returns the people counted
+    per area_code, period_end_date and substance_group for every reporting month end: +1 from a
+    spell's first month end, -1 from the month end after its last, summed in order of month
+    ends. The same count as one row per person and month end, without making those rows. A
+    change is booked at the first reporting month end on or after it (ASOF), so spells that
+    begin before the first reporting month are counted from it. -#}
+{% macro count_spells(spells) -%}
+    select area_code, period_end_date, substance_group, people
+    from (
+        select
+            spell_keys.area_code,
+            periods.period_end_date,
+            spell_keys.substance_group,
+            sum(coalesce(booked_changes.change, 0)) over (
+                partition by spell_keys.area_code, spell_keys.substance_group
+                order by periods.period_end_date
+            ) as people
+        from (select distinct area_code, substance_group from {{ spells }}) as spell_keys
+        cross join {{ ref('int_reporting_periods') }} as periods
+        left join (
+            select
+                changes.area_code,
+                changes.substance_group,
+                periods.period_end_date,
+                sum(changes.change) as change
+            from (
+                select area_code, substance_group, first_period_end_date as change_date, 1 as change
+                from {{ spells }}
+                union all
+                select
+                    area_code,
+                    substance_group,
+                    {{ next_month_end('last_period_end_date') }} as change_date,
+                    -1 as change
+                from {{ spells }}
+                where last_period_end_date is not null
+            ) as changes
+            asof inner join {{ ref('int_reporting_periods') }} as periods
+                on changes.change_date <= periods.period_end_date
+            group by all
+        ) as booked_changes
+            on
+                spell_keys.area_code = booked_changes.area_code
+                and spell_keys.substance_group is not distinct from booked_changes.substance_group
+                and periods.period_end_date = booked_changes.period_end_date
+    ) as running_counts
+    where people > 0
+{%- endmacro %}

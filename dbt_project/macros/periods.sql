@@ -17,3 +17,17 @@
         else cast(date_trunc('month', {{ as_of_date }}) - interval 1 day as date)
     end
 {%- endmacro %}
+
+{#- The last month end E whose window W(E) still contains the date: the month end 11 months
+    after the date's month. -#}
+{% macro last_window_end_containing(any_date) -%}
+    cast(last_day(date_trunc('month', {{ any_date }}) + interval 11 month) as date)
+{%- endmacro %}
+
+{% macro next_month_end(period_end_date) -%}
+    cast(last_day({{ period_end_date }} + interval 1 day) as date)
+{%- endmacro %}
+
+{% macro previous_month_end(period_end_date) -%}
+    cast(date_trunc('month', {{ period_end_date }}) - interval 1 day as date)
+{%- endmacro %}

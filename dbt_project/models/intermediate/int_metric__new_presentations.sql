@@ -12,37 +12,49 @@ journeys as (
 
 ),
 
-periods as (
+-- A start is in W(E) for the 12 month ends from its own month. It is the person's latest
+-- start in W(E) until their next start (in start, journey_id order) enters the window: from
+-- that start's month on, or never when both fall in the same month.
+starts as (
 
-    select * from {{ ref('int_reporting_periods') }}
+    select
+        area_code,
+        substance_group,
+        is_adult,
+        {{ month_end('treatment_start_date') }} as first_period_end_date,
+        {{ last_window_end_containing('treatment_start_date') }} as last_window_end_date,
+        lead(treatment_start_date) over (
+            partition by client_id order by treatment_start_date, journey_id
+        ) as next_start_date
+    from journeys
 
 ),
 
-starts_in_window as (
+spells as (
 
     select
-        periods.period_end_date,
-        journeys.client_id,
-        journeys.area_code,
-        journeys.substance_group,
-        journeys.is_adult
-    from journeys
-    inner join periods
-        on journeys.treatment_start_date between periods.period_start_date and periods.period_end_date
-    qualify
-        row_number() over (
-            partition by periods.period_end_date, journeys.client_id
-            order by journeys.treatment_start_date desc, journeys.journey_id desc
-        ) = 1
+        area_code,
+        substance_group,
+        is_adult,
+        first_period_end_date,
+        case
+            when next_start_date is null then last_window_end_date
+            else least(last_window_end_date, {{ previous_month_end('next_start_date') }})
+        end as last_period_end_date
+    from starts
+
+),
+
+adult_spells as (
+
+    select * from spells
+    where is_adult and first_period_end_date <= last_period_end_date
 
 ),
 
 records as (
 
-    select area_code, period_end_date, substance_group, count(*) as people
-    from starts_in_window
-    where is_adult
-    group by all
+    {{ count_spells('adult_spells') }}
 
 ),
 

@@ -5,28 +5,36 @@
 -- added together.
 with
 
-people as (
+spells as (
 
-    select * from {{ ref('int_people_in_treatment__by_window') }}
+    select * from {{ ref('int_people_in_treatment__spells') }}
+
+),
+
+adult_spells as (
+
+    select * from spells
+    where is_adult
+
+),
+
+young_person_spells as (
+
+    select * from spells
+    where not is_adult
 
 ),
 
 -- one row per area, window and group before fanning out to reporting areas and breakdowns
 adult_records as (
 
-    select area_code, period_end_date, substance_group, count(*) as people
-    from people
-    where is_adult
-    group by all
+    {{ count_spells('adult_spells') }}
 
 ),
 
 young_person_records as (
 
-    select area_code, period_end_date, substance_group, count(*) as people
-    from people
-    where not is_adult
-    group by all
+    {{ count_spells('young_person_spells') }}
 
 ),
 

@@ -6,16 +6,10 @@
 -- (discharge_date < referral_date <= discharge_date + 182). Placed like the denominator.
 with
 
-people as (
+spells as (
 
-    select * from {{ ref('int_people_in_treatment__by_window') }}
+    select * from {{ ref('int_people_in_treatment__spells') }}
     where is_adult
-
-),
-
-periods as (
-
-    select * from {{ ref('int_reporting_periods') }}
 
 ),
 
@@ -25,62 +19,110 @@ all_journeys as (
 
 ),
 
--- a journey discharged in W started on or before E, so it was in treatment in W: joining
--- discharges to their windows finds every "discharge in W" without expanding open journeys
-latest_discharges as (
+-- A journey discharged in W started on or before E, so it was in treatment in W. A discharge
+-- is in W(E) for the 12 month ends from its own month, and is the person's latest discharge in
+-- W(E) until their next discharge (in discharge_date, journey_id order) enters the window.
+discharges as (
 
     select
-        periods.period_end_date,
-        all_journeys.client_id,
-        all_journeys.discharge_date,
-        all_journeys.outcome_class
+        client_id,
+        journey_id,
+        discharge_date,
+        outcome_class,
+        {{ month_end('discharge_date') }} as first_period_end_date,
+        {{ last_window_end_containing('discharge_date') }} as last_window_end_date,
+        lead(discharge_date) over (
+            partition by client_id order by discharge_date, journey_id
+        ) as next_discharge_date
     from all_journeys
-    inner join periods
-        on all_journeys.discharge_date between periods.period_start_date and periods.period_end_date
-    where all_journeys.treatment_start_date is not null
-    qualify
-        row_number() over (
-            partition by periods.period_end_date, all_journeys.client_id
-            order by all_journeys.discharge_date desc, all_journeys.journey_id desc
-        ) = 1
+    where treatment_start_date is not null and discharge_date is not null
 
 ),
 
-re_presentations as (
+re_presented as (
 
-    select distinct
-        latest_discharges.period_end_date,
-        latest_discharges.client_id
-    from latest_discharges
+    select distinct discharges.journey_id
+    from discharges
     inner join all_journeys
         on
-            latest_discharges.client_id = all_journeys.client_id
-            and all_journeys.referral_date > latest_discharges.discharge_date
-            and all_journeys.referral_date <= latest_discharges.discharge_date + 182
+            discharges.client_id = all_journeys.client_id
+            and all_journeys.referral_date > discharges.discharge_date
+            and all_journeys.referral_date <= discharges.discharge_date + 182
+
+),
+
+-- the month ends for which the person's latest discharge in W is this successful one
+successful_latest_discharges as (
+
+    select
+        discharges.client_id,
+        discharges.first_period_end_date,
+        case
+            when discharges.next_discharge_date is null then discharges.last_window_end_date
+            else least(
+                discharges.last_window_end_date,
+                {{ previous_month_end('discharges.next_discharge_date') }}
+            )
+        end as last_period_end_date
+    from discharges
+    left join re_presented
+        on discharges.journey_id = re_presented.journey_id
+    where discharges.outcome_class = 'successful' and re_presented.journey_id is null
+
+),
+
+-- placed like the denominator: each overlap with a spell of the person in treatment
+successful_spells as (
+
+    select
+        spells.area_code,
+        spells.substance_group,
+        greatest(successes.first_period_end_date, spells.first_period_end_date)
+            as first_period_end_date,
+        case
+            when spells.last_period_end_date is null then successes.last_period_end_date
+            else least(successes.last_period_end_date, spells.last_period_end_date)
+        end as last_period_end_date
+    from successful_latest_discharges as successes
+    inner join spells
+        on
+            successes.client_id = spells.client_id
+            and successes.first_period_end_date <= successes.last_period_end_date
+            and spells.first_period_end_date <= successes.last_period_end_date
+            and (
+                spells.last_period_end_date is null
+                or spells.last_period_end_date >= successes.first_period_end_date
+            )
+
+),
+
+successful_records as (
+
+    {{ count_spells('successful_spells') }}
+
+),
+
+people_records as (
+
+    {{ count_spells('spells') }}
 
 ),
 
 records as (
 
     select
-        people.area_code,
-        people.period_end_date,
-        people.substance_group,
-        count(*) filter (
-            where latest_discharges.outcome_class = 'successful'
-            and re_presentations.client_id is null
-        ) as successful_completions,
-        count(*) as people
-    from people
-    left join latest_discharges
+        people_records.area_code,
+        people_records.period_end_date,
+        people_records.substance_group,
+        coalesce(successful_records.people, 0) as successful_completions,
+        people_records.people
+    from people_records
+    left join successful_records
         on
-            people.period_end_date = latest_discharges.period_end_date
-            and people.client_id = latest_discharges.client_id
-    left join re_presentations
-        on
-            people.period_end_date = re_presentations.period_end_date
-            and people.client_id = re_presentations.client_id
-    group by all
+            people_records.area_code = successful_records.area_code
+            and people_records.period_end_date = successful_records.period_end_date
+            and people_records.substance_group
+            is not distinct from successful_records.substance_group
 
 ),
 

@@ -8,10 +8,17 @@
 -- people in treatment than estimated gives a negative value, kept as computed.
 with
 
-people as (
+adult_spells as (
 
-    select * from {{ ref('int_people_in_treatment__by_window') }}
-    where is_adult and month(period_end_date) = 3
+    select * from {{ ref('int_people_in_treatment__spells') }}
+    where is_adult
+
+),
+
+adults_in_treatment as (
+
+    select * from ({{ count_spells('adult_spells') }})
+    where month(period_end_date) = 3
 
 ),
 
@@ -29,29 +36,29 @@ reporting_areas as (
 
 opiate_records as (
 
-    select area_code, period_end_date, cast(null as varchar) as substance_group
-    from people
+    select area_code, period_end_date, cast(null as varchar) as substance_group, people
+    from adults_in_treatment
     where substance_group = 'opiate'
 
 ),
 
 alcohol_records as (
 
-    select area_code, period_end_date, cast(null as varchar) as substance_group
-    from people
+    select area_code, period_end_date, cast(null as varchar) as substance_group, people
+    from adults_in_treatment
     where substance_group in ('alcohol_only', 'non_opiate_and_alcohol')
 
 ),
 
 opiate_counts as (
 
-    {{ count_by_reporting_area('opiate_records', '1') }}
+    {{ count_by_reporting_area('opiate_records', 'people') }}
 
 ),
 
 alcohol_counts as (
 
-    {{ count_by_reporting_area('alcohol_records', '1') }}
+    {{ count_by_reporting_area('alcohol_records', 'people') }}
 
 ),
 
