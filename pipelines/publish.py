@@ -25,7 +25,12 @@ from dagster_duckdb import DuckDBResource
 from pipelines import operations, settings
 from pipelines import report as quality_report
 from pipelines.report import REPORT_NAME
-from pipelines.transform import dbt_project, mart_asset_keys
+from pipelines.transform import (
+    dbt_project,
+    mart_asset_keys,
+    project_fingerprint,
+    warehouse_target_path,
+)
 
 # metrics.md "Disclosure control": counts of 1 to 4 are suppressed, and any rate or percentage
 # whose numerator or denominator is 1 to 4.
@@ -403,8 +408,11 @@ class MartsFolder(dg.ConfigurableResource):
     path: str
 
 
+PUBLISHED_MARTS_KEY = dg.AssetKey(["published", "marts"])
+
+
 @dg.asset(
-    key=dg.AssetKey(["published", "marts"]),
+    key=PUBLISHED_MARTS_KEY,
     group_name="publication",
     deps=mart_asset_keys(),
     kinds={"parquet", "duckdb"},
@@ -480,7 +488,7 @@ DOCS_NAME = "dbt_docs.html"
 @dg.asset(
     key=dg.AssetKey(["published", "dbt_docs"]),
     group_name="publication",
-    deps=[dg.AssetKey(["published", "marts"])],
+    deps=[PUBLISHED_MARTS_KEY],
     kinds={"dbt", "html"},
     description="The dbt documentation (every model, column, test and lineage; `dbt docs "
     "generate --static`) as one HTML file next to the marts: the BI interface's reference.",
@@ -491,16 +499,27 @@ def dbt_docs_asset(
     marts_folder: MartsFolder,
     warehouse: DuckDBResource,  # holds the single-writer lock while dbt reads the catalog
 ) -> dg.MaterializeResult:
-    invocation = dbt.cli(
-        # the models were just built: no need to compile them again; column types come from
-        # the model contracts, so the warehouse need not be queried for a catalog either
-        ["docs", "generate", "--static", "--no-compile", "--empty-catalog"],
-        raise_on_error=True,
-        target_path=dbt_project.target_path,
-    )
-    invocation.wait()
+    folder = warehouse_target_path(settings.current().warehouse)
+    page = folder / "static_index.html"
+    made_for = folder / "static_index.fingerprint"
+    # Without compiling or a catalog the page is a function of the dbt project alone: made once
+    # per version of the project (and warehouse), then reused by every refresh.
+    fingerprint = project_fingerprint()
+    is_reused = page.exists() and made_for.exists() and made_for.read_text() == fingerprint
+    if not is_reused:
+        made_for.unlink(missing_ok=True)
+        dbt.cli(
+            # the models were just built: no need to compile them again; column types come from
+            # the model contracts, so the warehouse need not be queried for a catalog either
+            ["docs", "generate", "--static", "--no-compile", "--empty-catalog"],
+            raise_on_error=True,
+            target_path=folder,
+        ).wait()
+        made_for.write_text(fingerprint)
     target = Path(marts_folder.path) / DOCS_NAME
     temporary = target.with_name(f".{DOCS_NAME}.tmp")
-    shutil.copyfile(invocation.target_path / "static_index.html", temporary)
+    shutil.copyfile(page, temporary)
     os.replace(temporary, target)
-    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(target))})
+    return dg.MaterializeResult(
+        metadata={"path": dg.MetadataValue.path(str(target)), "is_reused": is_reused}
+    )

@@ -78,6 +78,8 @@ class RefreshOutcome:
     published: list[Path] = field(default_factory=list)
     log_path: Path | None = None
     report_path: Path | None = None
+    # the marts were swapped in before a later step (docs, pack) failed
+    has_published_marts: bool = False
 
     def explanation(self) -> str:
         if self.success:
@@ -86,6 +88,13 @@ class RefreshOutcome:
                 f"(data-quality report: {self.report_path})"
             )
         reasons = "; ".join(self.failures) or "a step failed (see the run in Dagster)"
+        if self.has_published_marts:
+            return (
+                f"The marts passed every check and were published to {self.settings.marts_dir} "
+                f"(data-quality report: {self.report_path}), then the refresh stopped: "
+                f"{reasons}. Run the refresh again to finish what follows the publication."
+                + (f" Full log: {self.log_path}" if self.log_path else "")
+            )
         return (
             f"The refresh stopped: {reasons}. Nothing was published: whatever is in "
             f"{self.settings.marts_dir} is the previous publication, unchanged. Fix the input "
@@ -152,6 +161,7 @@ def run_refresh(
     """Run the full refresh with the paths of the CDAP_* environment variables."""
     current = settings.current()
     from pipelines.definitions import FULL_REFRESH_JOB, defs  # parses dbt on first import
+    from pipelines.publish import PUBLISHED_MARTS_KEY
 
     job = defs.resolve_job_def(FULL_REFRESH_JOB)
     run_config = None
@@ -170,8 +180,9 @@ def run_refresh(
             instance=active_instance,
             raise_on_error=False,
         )
+    has_published_marts = result.is_node_success(PUBLISHED_MARTS_KEY.to_python_identifier())
     published = []
-    if result.success:
+    if has_published_marts:
         published = sorted(p for p in current.marts_dir.iterdir() if not p.name.startswith("."))
     failures = [] if result.success else _failures(result)
     report_path = current.marts_dir / REPORT_NAME
@@ -183,6 +194,7 @@ def run_refresh(
                 result.run_id, "stopped", stats.start_time, stats.end_time, failures=failures
             ),
         )
+    if not has_published_marts:
         # the marts folder keeps the last good publication (and its report) untouched
         report_path = current.warehouse.with_name(current.warehouse.stem + ".quality_report.md")
         checks = quality_report.checks_of_run(active_instance, result.run_id)
@@ -192,5 +204,12 @@ def run_refresh(
             encoding="utf-8",
         )
     return RefreshOutcome(
-        result.success, current, result.run_id, failures, published, log_path, report_path
+        result.success,
+        current,
+        result.run_id,
+        failures,
+        published,
+        log_path,
+        report_path,
+        has_published_marts,
     )

@@ -1,13 +1,18 @@
 """dbt models as Dagster assets: one cached DbtProject, groups derived from model folders,
 dbt tests surfaced as asset checks."""
 
+import hashlib
+import importlib.metadata
+import shutil
 import sys
 from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from packaging import version
 
 from pipelines import settings
 from pipelines.ingest import RAW_SCHEMA
@@ -17,27 +22,80 @@ dbt_project = DbtProject(
 )
 
 
+_DBT_BESIDE_INTERPRETER = Path(sys.executable).parent / "dbt"
+
+
+class CdapDbtCliResource(DbtCliResource):
+    """dagster-dbt asks `dbt --version` before every invocation (about 1.7 s each here). The dbt
+    beside this interpreter is the dbt-core this environment installed, so its version is read
+    from the package metadata instead; any other dbt is asked as usual."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        if Path(self.dbt_executable) == _DBT_BESIDE_INTERPRETER:
+            return version.parse(importlib.metadata.version("dbt-core"))
+        return super()._cli_version
+
+
 def dbt_resource() -> DbtCliResource:
     # The dbt installed beside this interpreter, so an unactivated venv works too (dagster-dbt's
     # own preparer looks for `dbt` on PATH only).
-    beside = Path(sys.executable).parent / "dbt"
-    return DbtCliResource(
+    beside = _DBT_BESIDE_INTERPRETER
+    return CdapDbtCliResource(
         project_dir=dbt_project, dbt_executable=str(beside) if beside.exists() else "dbt"
     )
+
+
+_WAREHOUSE_RECORD = "warehouse.path"
+
+
+def warehouse_target_path(warehouse: Path) -> Path:
+    """The dbt target folder of one warehouse, reused by each of its refreshes. dbt then parses
+    only what changed since that warehouse's last refresh (partial parsing is keyed on the
+    profile, which names the warehouse), and target/ keeps one folder per warehouse instead of
+    growing by one per run. Refreshes of one warehouse never overlap: the single-writer lock."""
+    resolved = str(Path(warehouse).resolve())
+    digest = hashlib.sha256(resolved.encode()).hexdigest()[:12]
+    target = Path(dbt_project.project_dir) / dbt_project.target_path
+    return target / f"warehouse-{Path(warehouse).stem}-{digest}"
+
+
+def prepare_warehouse_target(warehouse: Path) -> Path:
+    """The warehouse's target folder, made and labelled with the warehouse it serves; the
+    folders of warehouses that no longer exist (temporary ones, deleted ones) are removed."""
+    folder = warehouse_target_path(warehouse)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / _WAREHOUSE_RECORD).write_text(str(Path(warehouse).resolve()), encoding="utf-8")
+    for other in folder.parent.glob("warehouse-*"):
+        record = other / _WAREHOUSE_RECORD
+        if other != folder and record.exists() and not Path(record.read_text()).exists():
+            shutil.rmtree(other, ignore_errors=True)
+    return folder
 
 
 _DBT_SOURCES = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
 
 
-def _newest_source_mtime(project_dir: Path) -> float:
-    newest = 0.0
+def _project_files(project_dir: Path) -> list[Path]:
+    files: list[Path] = []
     for name in _DBT_SOURCES:
         path = project_dir / name
         paths = [path] if path.is_file() else path.rglob("*") if path.exists() else []
-        for item in paths:
-            if item.is_file():
-                newest = max(newest, item.stat().st_mtime)
-    return newest
+        files.extend(item for item in paths if item.is_file())
+    return sorted(files)
+
+
+def _newest_source_mtime(project_dir: Path) -> float:
+    return max((item.stat().st_mtime for item in _project_files(project_dir)), default=0.0)
+
+
+def project_fingerprint() -> str:
+    """sha256 of the dbt project's sources and the dbt-core version: what the docs depend on."""
+    project_dir = Path(dbt_project.project_dir)
+    digest = hashlib.sha256(importlib.metadata.version("dbt-core").encode())
+    for item in _project_files(project_dir):
+        digest.update(str(item.relative_to(project_dir)).encode() + b"\0" + item.read_bytes())
+    return digest.hexdigest()
 
 
 def ensure_manifest() -> Path:
@@ -80,7 +138,12 @@ translator = CdapDbtTranslator()
 def cdap_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # Unit tests pin the SQL rules on hand-made rows: they run in the test suite, not on
     # every refresh (they do not depend on the data).
-    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
+    target_path = prepare_warehouse_target(settings.current().warehouse)
+    # the folder is reused: a failed build must not leave the last run's results to be read
+    (target_path / "run_results.json").unlink(missing_ok=True)
+    yield from dbt.cli(
+        ["build", "--exclude-resource-type", "unit_test"], context=context, target_path=target_path
+    ).stream()
 
 
 def mart_asset_keys() -> list[dg.AssetKey]:

@@ -8,7 +8,7 @@ import dagster as dg
 from pipelines import settings
 from pipelines.extracts.pack import build_pack
 from pipelines.extracts.writers import write_html, write_xlsx
-from pipelines.publish import MartsFolder
+from pipelines.publish import PUBLISHED_MARTS_KEY, MartsFolder
 
 PACKS_FOLDER = "packs"
 
@@ -24,7 +24,7 @@ def write_pack_atomically(pack, folder: Path, writer, suffix: str) -> Path:
 @dg.asset(
     key=dg.AssetKey(["published", "home_area_pack"]),
     group_name="publication",
-    deps=[dg.AssetKey(["published", "marts"])],
+    deps=[PUBLISHED_MARTS_KEY],
     kinds={"excel", "html"},
     description="The outcome pack of the partnership's own area (CDAP_AREA, default Leicester) "
     "for the latest final month, as xlsx and html in <marts>/packs/, built from the published "

@@ -1,0 +1,66 @@
+"""The dbt resource's shortcuts and the per-warehouse dbt target folders."""
+
+import subprocess
+
+from pipelines import settings
+from pipelines.refresh import RefreshOutcome
+from pipelines.transform import (
+    dbt_resource,
+    prepare_warehouse_target,
+    project_fingerprint,
+    warehouse_target_path,
+)
+
+
+def test_dbt_version_from_the_package_is_the_one_dbt_reports():
+    resource = dbt_resource()
+    reported = subprocess.run(
+        [resource.dbt_executable, "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    assert f"installed: {resource._cli_version}" in reported
+
+
+def test_one_target_folder_per_warehouse_and_gone_with_it(tmp_path):
+    kept, removed = tmp_path / "kept.duckdb", tmp_path / "removed.duckdb"
+    kept.touch()
+    removed.touch()
+    assert warehouse_target_path(kept) == warehouse_target_path(tmp_path / "." / "kept.duckdb")
+    assert warehouse_target_path(kept) != warehouse_target_path(removed)
+    removed_folder = prepare_warehouse_target(removed)
+    assert removed_folder.is_dir()
+    removed.unlink()
+    kept_folder = prepare_warehouse_target(kept)
+    assert kept_folder.is_dir() and not removed_folder.exists()
+    kept.unlink()
+    prepare_warehouse_target(tmp_path / "other.duckdb")  # removes kept_folder as well
+    assert not kept_folder.exists()
+
+
+def test_project_fingerprint_is_stable():
+    assert project_fingerprint() == project_fingerprint()
+    assert len(project_fingerprint()) == 64
+
+
+def _outcome(tmp_path, has_published_marts):
+    paths = settings.Settings(
+        raw_dir=tmp_path / "raw", warehouse=tmp_path / "w.duckdb", marts_dir=tmp_path / "marts"
+    )
+    return RefreshOutcome(
+        False,
+        paths,
+        "run",
+        ["step published__dbt_docs: dbt failed"],
+        report_path=tmp_path / "marts" / "data_quality_report.md",
+        has_published_marts=has_published_marts,
+    )
+
+
+def test_a_failure_after_the_publication_does_not_say_nothing_was_published(tmp_path):
+    text = _outcome(tmp_path, has_published_marts=True).explanation()
+    assert "were published" in text and "published__dbt_docs" in text
+    assert "Nothing was published" not in text
+
+
+def test_a_failure_before_the_publication_says_nothing_was_published(tmp_path):
+    text = _outcome(tmp_path, has_published_marts=False).explanation()
+    assert "Nothing was published" in text and "published__dbt_docs" in text
