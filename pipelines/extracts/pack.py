@@ -27,6 +27,10 @@ class ExtractError(Exception):
     """An extract cannot be made (unknown area, period without data, no publication)."""
 
 
+class AreaNotPublished(ExtractError):
+    """The area has no data in this publication."""
+
+
 @dataclass
 class Pack:
     area_code: str
@@ -77,8 +81,11 @@ def _build(con: duckdb.DuckDBPyConnection, area_code: str, period: str | None) -
                 "SELECT area_code FROM dim_area WHERE is_reported ORDER BY area_code"
             ).fetchall()
         ]
-        raise ExtractError(
-            f"area {area_code!r} is not in this publication; areas with data: {', '.join(reported)}"
+        listed = ", ".join(reported[:10])
+        if len(reported) > 10:
+            listed += f" ... ({len(reported)} in all)"
+        raise AreaNotPublished(
+            f"area {area_code!r} is not in this publication; areas with data: {listed}"
         )
     metrics = con.execute(
         "SELECT * FROM dim_metric ORDER BY ncdof_outcome_type DESC, metric_id"
