@@ -1,7 +1,8 @@
 """National-scale benchmark: generate 1%, 10% and 100% of England's volumes, run the full
-refresh several times at each, and print median wall time, peak memory of the whole process
-tree, rows produced and the time of each stage; then time a one-month update (refresh a
-warehouse holding the data to one month earlier with the full data).
+refresh several times at each (on one warehouse, after its first refresh), and print median
+wall time, peak memory of the whole process tree, rows produced and the time of each stage;
+then time a one-month update (refresh a warehouse holding the data to one month earlier with
+the full data).
 
     .venv/bin/python benchmarks/run.py [--scales 0.01 0.1 1] [--runs 3] [--work /tmp/cdap-bench]
 
@@ -27,10 +28,12 @@ sys.path.insert(0, str(ROOT))
 
 from pipelines import sample  # noqa: E402
 
+# The first pattern a step matches names its stage (the raw suites are named raw__<file>_gx_...).
 STAGES = {
+    "raw checks": re.compile(r"^raw__\w+(_gx_raw_suite|_covers_every_area_and_year_used)$"),
     "ingest": re.compile(r"^raw__\w+$"),
-    "checks": re.compile(r"(_gx_|covers_every)"),
     "dbt build": re.compile(r"^cdap_dbt_models$"),
+    "mart checks": re.compile(r"_gx_mart_suite$"),
     "publish": re.compile(r"^published__"),
 }
 
@@ -158,11 +161,19 @@ def main() -> None:
             )
         with (raw / "treatment_journeys.csv").open() as handle:
             journeys = sum(1 for _ in handle) - 1
+        # The first refresh of a new warehouse also parses the dbt project in full and makes the
+        # dbt docs (both kept per warehouse afterwards); the runs measured refresh it again,
+        # every one a full rebuild from the raw files, as a monthly refresh does.
+        run_dir = args.work / f"run_{scale:g}"
+        subprocess.run(["rm", "-rf", str(run_dir)], check=True)
+        paths = (raw, run_dir / "w.duckdb", run_dir / "marts", run_dir / "home")
+        first = refresh(*paths)
+        print(
+            f"  scale {scale:g} first refresh of a new warehouse: {first['wall']:.1f} s", flush=True
+        )
         runs = []
         for n in range(args.runs):
-            run_dir = args.work / f"run_{scale:g}_{n}"
-            subprocess.run(["rm", "-rf", str(run_dir)], check=True)
-            runs.append(refresh(raw, run_dir / "w.duckdb", run_dir / "marts", run_dir / "home"))
+            runs.append(refresh(*paths))
             print(
                 f"  scale {scale:g} run {n + 1}: {runs[-1]['wall']:.1f} s, "
                 f"peak {runs[-1]['peak_mib']:.0f} MiB",
@@ -176,23 +187,26 @@ def main() -> None:
         subprocess.run(["rm", "-rf", str(update_dir)], check=True)
         refresh(earlier, update_dir / "w.duckdb", update_dir / "marts", update_dir / "home")
         update = refresh(raw, update_dir / "w.duckdb", update_dir / "marts", update_dir / "home")
-        results.append((scale, journeys, runs, update))
+        results.append((scale, journeys, first, runs, update))
 
     print()
     print(
-        "| scale | journeys | full refresh median (min-max) s | peak MiB | fct_outcomes rows | "
-        "ingest s | checks s | dbt build s | publish s | one-month update s | update / full |"
+        "| scale | journeys | first refresh of a new warehouse s | full refresh median (min-max) s "
+        "| peak MiB | fct_outcomes rows | ingest s | raw checks s | dbt build s | mart checks s "
+        "| publish s | one-month update s | update / full |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for scale, journeys, runs, update in results:
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for scale, journeys, first, runs, update in results:
         walls = [r["wall"] for r in runs]
         median = statistics.median(walls)
         stage = {k: statistics.median(r["stages"][k] for r in runs) for k in STAGES}
         print(
-            f"| {scale:g} | {journeys:,} | {median:.1f} ({min(walls):.1f}-{max(walls):.1f}) | "
+            f"| {scale:g} | {journeys:,} | {first['wall']:.1f} | "
+            f"{median:.1f} ({min(walls):.1f}-{max(walls):.1f}) | "
             f"{statistics.median(r['peak_mib'] for r in runs):.0f} | "
-            f"{runs[0]['rows']['fct_outcomes']:,} | {stage['ingest']:.1f} | {stage['checks']:.1f} | "
-            f"{stage['dbt build']:.1f} | {stage['publish']:.1f} | {update['wall']:.1f} | "
+            f"{runs[0]['rows']['fct_outcomes']:,} | {stage['ingest']:.1f} | "
+            f"{stage['raw checks']:.1f} | {stage['dbt build']:.1f} | {stage['mart checks']:.1f} | "
+            f"{stage['publish']:.1f} | {update['wall']:.1f} | "
             f"{update['wall'] / median:.2f} |"
         )
 
