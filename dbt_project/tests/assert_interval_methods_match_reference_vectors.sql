@@ -4,7 +4,8 @@ with
 
 vectors as (
 
-    select * from (values
+    select reference_vectors.* from (
+        values
         ('wilson x=65 n=100 lower', {{ wilson_lower(65, 100) }}, 0.552544),
         ('wilson x=65 n=100 upper', {{ wilson_upper(65, 100) }}, 0.736358),
         ('wilson x=0 n=20 lower', {{ wilson_lower(0, 20) }}, 0.0),
@@ -16,9 +17,9 @@ vectors as (
         ('exact O=0 lower', {{ poisson_lower(0) }}, 0.0),
         ('exact O=0 upper', {{ poisson_upper(0) }}, 3.688879),
         ('exact O=0 upper 99.8', {{ poisson_upper(0, '998') }}, 6.907755)
-    ) as t (vector, computed, expected)
+    ) as reference_vectors (vector, computed, expected)
 
 )
 
-select * from vectors
-where computed is null or abs(computed - expected) > 0.0005
+select vectors.* from vectors
+where vectors.computed is null or abs(vectors.computed - vectors.expected) > 0.0005

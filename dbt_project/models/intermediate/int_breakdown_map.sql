@@ -8,10 +8,21 @@ groups as (
 
 )
 
-select substance_group, 'all' as breakdown from groups
+select
+    substance_group,
+    'all' as breakdown
+from groups
 union all
-select substance_group, substance_group from groups
+select
+    substance_group,
+    substance_group as breakdown
+from groups
 union all
-select substance_group, phof_breakdown from groups
+select
+    substance_group,
+    phof_breakdown as breakdown
+from groups
 union all
-select 'unknown', 'all'
+select
+    'unknown' as substance_group,
+    'all' as breakdown

@@ -25,9 +25,12 @@ england as (
         benchmarks.source_row_number,
         regexp_extract(benchmarks.time_period, '^([0-9]{4})', 1)::integer as first_year,
         case
-            when regexp_full_match(benchmarks.time_period, '^[0-9]{4}/[0-9]{2}$') then 'financial_year'
-            when regexp_full_match(benchmarks.time_period, '^[0-9]{4}$') then 'calendar_year'
-            when regexp_full_match(benchmarks.time_period, '^[0-9]{4} ?- ?[0-9]{2,4}$') then 'calendar_years'
+            when regexp_full_match(benchmarks.time_period, '^[0-9]{4}/[0-9]{2}$')
+                then 'financial_year'
+            when regexp_full_match(benchmarks.time_period, '^[0-9]{4}$')
+                then 'calendar_year'
+            when regexp_full_match(benchmarks.time_period, '^[0-9]{4} ?- ?[0-9]{2,4}$')
+                then 'calendar_years'
         end as period_kind,
         regexp_extract(benchmarks.time_period, '([0-9]{2,4})$', 1) as last_year_text
     from benchmarks
@@ -57,4 +60,7 @@ select
     value as england_value
 from england
 where period_kind is not null and value is not null
-qualify row_number() over (partition by metric_id, breakdown, period_end_date order by source_row_number) = 1
+qualify
+    row_number() over (
+        partition by metric_id, breakdown, period_end_date order by source_row_number
+    ) = 1

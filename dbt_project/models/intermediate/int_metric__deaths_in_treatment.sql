@@ -14,7 +14,11 @@ journeys as (
 -- the rate's denominator is adults_in_treatment itself, already counted per reporting area
 adults_in_treatment as (
 
-    select area_code, period_end_date, breakdown, numerator
+    select
+        area_code,
+        period_end_date,
+        breakdown,
+        numerator
     from {{ ref('int_metric__people_in_treatment') }}
     where metric_id = 'adults_in_treatment'
 

@@ -40,7 +40,10 @@ frame as (
 
 periods as (
 
-    select distinct period_start_date, period_end_date from frame
+    select distinct
+        period_start_date,
+        period_end_date
+    from frame
 
 ),
 
@@ -72,7 +75,9 @@ population_by_band as (
         count(distinct population.mid_year) as mid_years
     from population
     inner join periods
-        on population.mid_year between year(periods.period_start_date) and year(periods.period_end_date)
+        on
+            population.mid_year
+            between year(periods.period_start_date) and year(periods.period_end_date)
     inner join reporting_areas
         on population.area_code = reporting_areas.member_area_code
     group by all

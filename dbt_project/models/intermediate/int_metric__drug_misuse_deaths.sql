@@ -77,7 +77,9 @@ area_populations as (
 
 member_counts as (
 
-    select reporting_area_code, count(*) as members
+    select
+        reporting_area_code,
+        count(*) as members
     from reporting_areas
     group by reporting_area_code
 
@@ -120,7 +122,17 @@ crude_rates as (
 select * from counted
 union all
 select
-    metric_id, area_code, area_type, breakdown_type, breakdown, period_start_date,
-    period_end_date, data_as_of_date, numerator, denominator, standardised_rate,
-    standardised_rate_variance, value_note
+    metric_id,
+    area_code,
+    area_type,
+    breakdown_type,
+    breakdown,
+    period_start_date,
+    period_end_date,
+    data_as_of_date,
+    numerator,
+    denominator,
+    standardised_rate,
+    standardised_rate_variance,
+    value_note
 from crude_rates

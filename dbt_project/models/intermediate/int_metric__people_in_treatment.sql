@@ -52,4 +52,6 @@ young_person_counts as (
 
 {{ complete_metric_rows('adults_in_treatment', 'adult_counts', has_denominator=false) }}
 union all
-{{ complete_metric_rows('young_people_in_treatment', 'young_person_counts', has_denominator=false) }}
+{{ complete_metric_rows(
+    'young_people_in_treatment', 'young_person_counts', has_denominator=false
+) }}

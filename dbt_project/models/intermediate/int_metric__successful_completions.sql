@@ -46,7 +46,7 @@ re_presented as (
     inner join all_journeys
         on
             discharges.client_id = all_journeys.client_id
-            and all_journeys.referral_date > discharges.discharge_date
+            and discharges.discharge_date < all_journeys.referral_date
             and all_journeys.referral_date <= discharges.discharge_date + 182
 
 ),
@@ -88,10 +88,10 @@ successful_spells as (
         on
             successes.client_id = spells.client_id
             and successes.first_period_end_date <= successes.last_period_end_date
-            and spells.first_period_end_date <= successes.last_period_end_date
+            and successes.last_period_end_date >= spells.first_period_end_date
             and (
                 spells.last_period_end_date is null
-                or spells.last_period_end_date >= successes.first_period_end_date
+                or successes.first_period_end_date <= spells.last_period_end_date
             )
 
 ),

@@ -36,7 +36,11 @@ reporting_areas as (
 
 opiate_records as (
 
-    select area_code, period_end_date, cast(null as varchar) as substance_group, people
+    select
+        area_code,
+        period_end_date,
+        cast(null as varchar) as substance_group,
+        people
     from adults_in_treatment
     where substance_group = 'opiate'
 
@@ -44,7 +48,11 @@ opiate_records as (
 
 alcohol_records as (
 
-    select area_code, period_end_date, cast(null as varchar) as substance_group, people
+    select
+        area_code,
+        period_end_date,
+        cast(null as varchar) as substance_group,
+        people
     from adults_in_treatment
     where substance_group in ('alcohol_only', 'non_opiate_and_alcohol')
 
@@ -64,17 +72,25 @@ alcohol_counts as (
 
 in_treatment as (
 
-    select 'unmet_need_opiate_crack' as metric_id, 'opiate_crack' as need_group, *
+    select
+        'unmet_need_opiate_crack' as metric_id,
+        'opiate_crack' as need_group,
+        *
     from opiate_counts
     union all
-    select 'unmet_need_alcohol', 'alcohol_dependent', *
+    select
+        'unmet_need_alcohol' as metric_id,
+        'alcohol_dependent' as need_group,
+        *
     from alcohol_counts
 
 ),
 
 member_counts as (
 
-    select reporting_area_code, count(*) as members
+    select
+        reporting_area_code,
+        count(*) as members
     from reporting_areas
     group by reporting_area_code
 

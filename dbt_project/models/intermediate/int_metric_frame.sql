@@ -29,14 +29,18 @@ coverage as (
 
 areas as (
 
-    select distinct reporting_area_code, reporting_area_type
+    select distinct
+        reporting_area_code,
+        reporting_area_type
     from {{ ref('int_reporting_areas') }}
 
 ),
 
 metric_sources as (
 
-    select metric_id, unnest(string_split(source_files, '|')) as source_file
+    select
+        metric_id,
+        unnest(string_split(source_files, '|')) as source_file
     from metrics
 
 ),
@@ -77,7 +81,7 @@ metric_periods as (
     inner join metric_coverage
         on metrics.metric_id = metric_coverage.metric_id
     inner join periods
-        on periods.period_end_date <= metric_coverage.last_period_end_date
+        on metric_coverage.last_period_end_date >= periods.period_end_date
     where
         metrics.period_frequency = 'monthly'
         or (metrics.period_frequency = 'financial_year' and month(periods.period_end_date) = 3)

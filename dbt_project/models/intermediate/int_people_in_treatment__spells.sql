@@ -27,10 +27,14 @@ journeys as (
 
 boundaries as (
 
-    select client_id, in_treatment_from_date as boundary_date
+    select
+        client_id,
+        in_treatment_from_date as boundary_date
     from journeys
     union
-    select client_id, {{ next_month_end('in_treatment_until_date') }} as boundary_date
+    select
+        client_id,
+        {{ next_month_end('in_treatment_until_date') }} as boundary_date
     from journeys
     where in_treatment_until_date is not null
 
@@ -61,10 +65,10 @@ from segments
 inner join journeys
     on
         segments.client_id = journeys.client_id
-        and journeys.in_treatment_from_date <= segments.first_period_end_date
+        and segments.first_period_end_date >= journeys.in_treatment_from_date
         and (
             journeys.in_treatment_until_date is null
-            or journeys.in_treatment_until_date >= segments.first_period_end_date
+            or segments.first_period_end_date <= journeys.in_treatment_until_date
         )
 qualify
     row_number() over (

@@ -41,9 +41,9 @@ from reported
 union all
 
 select
-    partnerships.area_code,
-    partnerships.partnership_code,
-    'partnership'
+    partnerships.area_code as member_area_code,
+    partnerships.partnership_code as reporting_area_code,
+    'partnership' as reporting_area_type
 from partnerships
 inner join reported
     on partnerships.area_code = reported.area_code
@@ -51,9 +51,9 @@ inner join reported
 union all
 
 select
-    reported.area_code,
-    'E92000001',
-    'country'
+    reported.area_code as member_area_code,
+    'E92000001' as reporting_area_code,
+    'country' as reporting_area_type
 from reported
 cross join coverage
 where coverage.covers_england

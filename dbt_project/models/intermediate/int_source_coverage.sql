@@ -34,17 +34,17 @@ dated as (
     union all
 
     select
-        'prison_releases',
-        min(release_date),
-        max(release_date)
+        'prison_releases' as source_file,
+        min(release_date) as data_start_date,
+        max(release_date) as data_as_of_date
     from releases
 
     union all
 
     select
-        'drug_deaths_register',
-        min(least(date_of_death, registration_date)),
-        greatest(max(date_of_death), max(registration_date))
+        'drug_deaths_register' as source_file,
+        min(least(date_of_death, registration_date)) as data_start_date,
+        greatest(max(date_of_death), max(registration_date)) as data_as_of_date
     from deaths
 
 )

@@ -22,7 +22,9 @@ reporting_areas as (
 
 authority_partnerships as (
 
-    select area_code, string_agg(partnership_code, '|' order by partnership_code) as partnership_codes
+    select
+        area_code,
+        string_agg(partnership_code, '|' order by partnership_code) as partnership_codes
     from partnerships
     group by area_code
 
@@ -46,18 +48,23 @@ all_areas as (
     union all
 
     select
-        partnership_code,
-        any_value(partnership_name),
-        'partnership',
+        partnerships.partnership_code as area_code,
+        any_value(partnerships.partnership_name) as area_name,
+        'partnership' as area_type,
         -- a partnership within one region takes it
-        case when count(distinct areas.region_code) = 1 then any_value(areas.region_code) end,
-        case when count(distinct areas.region_code) = 1 then any_value(areas.region_name) end,
-        null,
+        case
+            when count(distinct areas.region_code) = 1 then any_value(areas.region_code)
+        end as region_code,
+        case
+            when count(distinct areas.region_code) = 1 then any_value(areas.region_name)
+        end as region_name,
+        null as partnership_codes,
         string_agg(partnerships.area_code, '|' order by partnerships.area_code)
+            as member_area_codes
     from partnerships
     left join areas
         on partnerships.area_code = areas.area_code
-    group by partnership_code
+    group by partnerships.partnership_code
 
 )
 

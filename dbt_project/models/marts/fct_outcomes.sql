@@ -21,8 +21,8 @@ with
 metric_rows as (
 
     {% for metric_model in metric_models %}
-    select * from {{ ref(metric_model) }}
-    {% if not loop.last %}union all{% endif %}
+        select * from {{ ref(metric_model) }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
@@ -78,7 +78,11 @@ with_intervals as (
 -- England, else from the Fingertips download (metrics.md "Compared with England").
 england_from_data as (
 
-    select metric_id, breakdown, period_end_date, value as england_value
+    select
+        metric_id,
+        breakdown,
+        period_end_date,
+        value as england_value
     from with_intervals
     where area_type = 'country'
 
@@ -129,11 +133,13 @@ select
     cast(england.england_value as double) as england_value,
     england.england_value_source,
     case
-        when with_intervals.unit = 'count' or with_intervals.area_type = 'country' then 'not_compared'
+        when with_intervals.unit = 'count' or with_intervals.area_type = 'country'
+            then 'not_compared'
         when with_intervals.lower_95 is null or england.england_value is null then 'not_compared'
         when england.england_value between with_intervals.lower_95 and with_intervals.upper_95
             then 'similar'
-        when (with_intervals.lower_95 > england.england_value)
+        when
+            (with_intervals.lower_95 > england.england_value)
             = (with_intervals.polarity = 'higher_is_better') then 'better'
         else 'worse'
     end as comparison_to_england,

@@ -1,0 +1,37 @@
+"""The lint of the README passes: ruff on the Python, sqlfluff (dbt templater, the rules of
+.sqlfluff) on every model and singular test."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pipelines import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_sqlfluff_passes_on_the_dbt_project(tmp_path):
+    sqlfluff = Path(sys.executable).parent / "sqlfluff"
+    # the dbt templater opens the profile's warehouse: a throwaway one, never a live warehouse
+    env = {**os.environ, settings.WAREHOUSE_ENV: str(tmp_path / "lint.duckdb")}
+    result = subprocess.run(
+        [str(sqlfluff), "lint", "dbt_project/models", "dbt_project/tests", "--nocolor"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_ruff_passes_on_the_python():
+    ruff = Path(sys.executable).parent / "ruff"
+    for command in (["check"], ["format", "--check"]):
+        result = subprocess.run(
+            [str(ruff), *command, "pipelines", "tests", "benchmarks"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stdout[-4000:]
