@@ -31,3 +31,16 @@
 {% macro previous_month_end(period_end_date) -%}
     cast(date_trunc('month', {{ period_end_date }}) - interval 1 day as date)
 {%- endmacro %}
+
+{#- The last month end E for which an event (a start, a discharge) is a person's latest in
+    W(E): 11 months after its own month, or the month end before the month of the person's
+    next such event, whichever comes first (before its own month when both fall in one month:
+    never the latest). -#}
+{% macro latest_in_window_until(event_date, next_event_date) -%}
+    case
+        when {{ next_event_date }} is null then {{ last_window_end_containing(event_date) }}
+        else least(
+            {{ last_window_end_containing(event_date) }}, {{ previous_month_end(next_event_date) }}
+        )
+    end
+{%- endmacro %}

@@ -89,6 +89,7 @@ bands as (
     select
         population_by_band.area_code,
         population_by_band.period_end_date,
+        population_by_band.age_band,
         standard_population.standard_population,
         population_by_band.population,
         population_by_band.mid_years,
@@ -113,9 +114,13 @@ rates as (
         sum(population) as population,
         -- complete = 19 bands x 3 mid-years, every band populated
         count(*) = 19 and min(mid_years) = 3 and min(population) > 0 as has_complete_population,
-        sum(standard_population * deaths / nullif(population, 0)) as standardised_rate,
-        sum(standard_population * standard_population * deaths / nullif(population * population, 0))
-            as standardised_rate_variance
+        -- summed in band order: the same bits on every run (a parallel sum of doubles is not)
+        sum(standard_population * deaths / nullif(population, 0) order by age_band)
+            as standardised_rate,
+        sum(
+            standard_population * standard_population * deaths / nullif(population * population, 0)
+            order by age_band
+        ) as standardised_rate_variance
     from bands
     group by area_code, period_end_date
 

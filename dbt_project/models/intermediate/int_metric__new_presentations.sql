@@ -21,8 +21,7 @@ starts as (
         area_code,
         substance_group,
         is_adult,
-        {{ month_end('treatment_start_date') }} as first_period_end_date,
-        {{ last_window_end_containing('treatment_start_date') }} as last_window_end_date,
+        treatment_start_date,
         lead(treatment_start_date) over (
             partition by client_id order by treatment_start_date, journey_id
         ) as next_start_date
@@ -36,11 +35,9 @@ spells as (
         area_code,
         substance_group,
         is_adult,
-        first_period_end_date,
-        case
-            when next_start_date is null then last_window_end_date
-            else least(last_window_end_date, {{ previous_month_end('next_start_date') }})
-        end as last_period_end_date
+        {{ month_end('treatment_start_date') }} as first_period_end_date,
+        {{ latest_in_window_until('treatment_start_date', 'next_start_date') }}
+            as last_period_end_date
     from starts
 
 ),

@@ -29,8 +29,6 @@ discharges as (
         journey_id,
         discharge_date,
         outcome_class,
-        {{ month_end('discharge_date') }} as first_period_end_date,
-        {{ last_window_end_containing('discharge_date') }} as last_window_end_date,
         lead(discharge_date) over (
             partition by client_id order by discharge_date, journey_id
         ) as next_discharge_date
@@ -56,14 +54,9 @@ successful_latest_discharges as (
 
     select
         discharges.client_id,
-        discharges.first_period_end_date,
-        case
-            when discharges.next_discharge_date is null then discharges.last_window_end_date
-            else least(
-                discharges.last_window_end_date,
-                {{ previous_month_end('discharges.next_discharge_date') }}
-            )
-        end as last_period_end_date
+        {{ month_end('discharges.discharge_date') }} as first_period_end_date,
+        {{ latest_in_window_until('discharges.discharge_date', 'discharges.next_discharge_date') }}
+            as last_period_end_date
     from discharges
     left join re_presented
         on discharges.journey_id = re_presented.journey_id
