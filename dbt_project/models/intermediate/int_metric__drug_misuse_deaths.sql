@@ -54,6 +54,7 @@ member_populations as (
     select
         reporting_areas.reporting_area_code,
         reporting_areas.member_area_code,
+        reporting_areas.member_count,
         population.mid_year,
         sum(population.population) as population
     from reporting_areas
@@ -69,19 +70,9 @@ area_populations as (
         member_populations.reporting_area_code as area_code,
         member_populations.mid_year,
         sum(member_populations.population) as population,
-        count(*) as members_with_population
+        count(*) = any_value(member_populations.member_count) as has_every_member
     from member_populations
     group by all
-
-),
-
-member_counts as (
-
-    select
-        reporting_area_code,
-        count(*) as members
-    from reporting_areas
-    group by reporting_area_code
 
 ),
 
@@ -102,16 +93,14 @@ crude_rates as (
     select
         crude_rate_frame.* exclude (denominator, value_note),
         case
-            when area_populations.members_with_population = member_counts.members
+            when area_populations.has_every_member
                 then cast(area_populations.population as bigint)
         end as denominator,
         case
-            when area_populations.members_with_population = member_counts.members then null
+            when area_populations.has_every_member then null
             else 'no population estimate for mid-year ' || year(crude_rate_frame.period_end_date)
         end as value_note
     from crude_rate_frame
-    inner join member_counts
-        on crude_rate_frame.area_code = member_counts.reporting_area_code
     left join area_populations
         on
             crude_rate_frame.area_code = area_populations.area_code

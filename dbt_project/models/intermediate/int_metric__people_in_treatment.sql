@@ -5,36 +5,24 @@
 -- added together.
 with
 
-spells as (
+people as (
 
-    select * from {{ ref('int_people_in_treatment__spells') }}
-
-),
-
-adult_spells as (
-
-    select * from spells
-    where is_adult
-
-),
-
-young_person_spells as (
-
-    select * from spells
-    where not is_adult
+    select * from {{ ref('int_people_in_treatment__counts') }}
 
 ),
 
 -- one row per area, window and group before fanning out to reporting areas and breakdowns
 adult_records as (
 
-    {{ count_spells('adult_spells') }}
+    select * from people
+    where is_adult
 
 ),
 
 young_person_records as (
 
-    {{ count_spells('young_person_spells') }}
+    select * from people
+    where not is_adult
 
 ),
 

@@ -97,7 +97,8 @@ successful_records as (
 
 people_records as (
 
-    {{ count_spells('spells') }}
+    select * from {{ ref('int_people_in_treatment__counts') }}
+    where is_adult
 
 ),
 

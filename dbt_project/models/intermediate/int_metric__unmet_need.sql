@@ -8,17 +8,10 @@
 -- people in treatment than estimated gives a negative value, kept as computed.
 with
 
-adult_spells as (
-
-    select * from {{ ref('int_people_in_treatment__spells') }}
-    where is_adult
-
-),
-
 adults_in_treatment as (
 
-    select * from ({{ count_spells('adult_spells') }})
-    where month(period_end_date) = 3
+    select * from {{ ref('int_people_in_treatment__counts') }}
+    where is_adult and month(period_end_date) = 3
 
 ),
 
@@ -86,16 +79,6 @@ in_treatment as (
 
 ),
 
-member_counts as (
-
-    select
-        reporting_area_code,
-        count(*) as members
-    from reporting_areas
-    group by reporting_area_code
-
-),
-
 -- a reporting area has an estimate only when every member has one
 area_estimates as (
 
@@ -104,7 +87,7 @@ area_estimates as (
         estimates.financial_year_start,
         estimates.need_group,
         sum(estimates.estimate) as estimate,
-        count(*) as members_with_estimate
+        count(*) = any_value(reporting_areas.member_count) as has_every_member
     from reporting_areas
     inner join estimates
         on reporting_areas.member_area_code = estimates.area_code
@@ -125,12 +108,9 @@ joined as (
         frame.*,
         coalesce(in_treatment.numerator, 0) as people_in_treatment,
         case
-            when area_estimates.members_with_estimate = member_counts.members
-                then area_estimates.estimate
+            when area_estimates.has_every_member then area_estimates.estimate
         end as estimate
     from frame
-    inner join member_counts
-        on frame.area_code = member_counts.reporting_area_code
     left join in_treatment
         on
             frame.metric_id = in_treatment.metric_id
