@@ -57,6 +57,7 @@ def _extract(args: argparse.Namespace) -> int:
         else Path(f"{pack.area_code}_outcome_pack_{pack.period_end:%Y-%m}.{args.format}")
     )
     WRITERS[args.format](pack, out)
+    out.chmod(0o644)  # an extract is made to be shared (the project's umask is owner-only)
     print(f"{pack.title}, period to {pack.period_end:%d %B %Y}: {out}")
     return 0
 

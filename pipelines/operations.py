@@ -32,7 +32,7 @@ def single_writer(warehouse: Path, timeout: float | None = None, log=None) -> It
     refused with a clear message when the first holds on past the timeout."""
     timeout = float(os.environ.get(LOCK_TIMEOUT_ENV, 1800)) if timeout is None else timeout
     lock_path = warehouse.with_name(warehouse.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.open_folder(lock_path.parent)
     with lock_path.open("a+") as handle:
         deadline = time.monotonic() + timeout
         waiting_said = False
@@ -120,9 +120,11 @@ def code_version() -> str:
 
 def write_run_record(marts_dir: Path, record: dict) -> Path:
     """Append one JSON line per refresh (one per run id) next to the marts."""
-    marts_dir.mkdir(parents=True, exist_ok=True)
+    settings.open_folder(marts_dir)
     path = marts_dir / RUN_RECORD_NAME
     with path.open("a+", encoding="utf-8") as handle:
+        if path.stat().st_mode & 0o777 != 0o644:
+            path.chmod(0o644)  # shareable tier, appended to by each refresh
         fcntl.flock(handle, fcntl.LOCK_EX)
         handle.seek(0)
         if any(
@@ -142,6 +144,7 @@ def run_record(
     checks: dict | None = None,
     published: dict | None = None,
     failures: list[str] | None = None,
+    disclosure: dict | None = None,
 ) -> dict:
     current = settings.current()
     inputs = input_fingerprints(current.raw_dir) if current.raw_dir.is_dir() else {}
@@ -179,6 +182,7 @@ def run_record(
         "code_version": code_version(),
         "checks": checks or {},
         "published": published or {},
+        "disclosure": disclosure or {},
         "failures": failures or [],
     }
 

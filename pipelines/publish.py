@@ -1,10 +1,10 @@
-"""The shareable tier: disclosure control and the atomic publication of the marts.
+"""The shareable tier: writing the disclosure-controlled marts, atomically.
 
-Only this module writes the marts folder. Every mart model declares in its dbt `meta` whether
-it is published and how it is disclosure-controlled; a mart that says nothing is not published
-(fail closed). Files are built under temporary names and moved into place with os.replace, so a
-reader sees either the previous publication or the new one, never a half-written file, and a
-refresh that fails before this step leaves the previous publication exactly as it was.
+Only this module writes the marts folder; what is hidden, and the audit that proves nothing
+hidden can be worked out, live in `pipelines.disclosure`. Files are built under temporary names
+and moved into place with os.replace, so a reader sees either the previous publication or the
+new one, never a half-written file, and a refresh that fails before this step (the audit
+included) leaves the previous publication exactly as it was.
 """
 
 import json
@@ -13,7 +13,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +24,15 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines import operations, settings
 from pipelines import report as quality_report
+from pipelines.disclosure.shareable import (
+    OUTCOMES_MART,
+    Protection,
+    PublicationRefused,
+    PublishedMart,
+    protect,
+    published_marts,
+    select_for,
+)
 from pipelines.report import REPORT_NAME
 from pipelines.transform import (
     dbt_project,
@@ -32,284 +41,9 @@ from pipelines.transform import (
     warehouse_target_path,
 )
 
-# metrics.md "Disclosure control": counts of 1 to 4 are suppressed, and any rate or percentage
-# whose numerator or denominator is 1 to 4.
-SMALL_NUMBER_MIN, SMALL_NUMBER_MAX = 1, 4
-LOW_RELIABILITY_EVENTS = 10  # rates from fewer events carry a low-reliability flag
-TOTAL_BREAKDOWN = "all"
 # Older BI drivers (DuckDB 1.5) cannot open files in DuckDB 2.0's format.
 PUBLISHED_STORAGE_VERSION = "v1.5.0"
-
-
-@dataclass(frozen=True)
-class FollowSpec:
-    """Columns of a derived mart that are blanked when the fct_outcomes cell they come from
-    (same metric, area, breakdown all, the period in `period_column`) is suppressed."""
-
-    period_column: str
-    columns: tuple[str, ...]
-    metric_id: str | None = None  # fixed metric, when the mart has no metric_id column
-
-
-@dataclass(frozen=True)
-class PublishedMart:
-    name: str  # table and file name
-    relation: str  # schema.table in the warehouse
-    disclosure: str  # outcome_measures | follows_outcomes | reference
-    family: tuple[str, ...] = ()  # outcome_measures: the keys of a breakdown family
-    measure_columns: tuple[str, ...] = ()  # outcome_measures: blanked when suppressed
-    derived_columns: tuple[tuple[str, str], ...] = ()  # (column, value when suppressed)
-    follows: tuple[FollowSpec, ...] = ()
-
-    @property
-    def order(self) -> tuple[int, str]:
-        # outcome measures first: the marts that follow them read their suppression
-        return ({"outcome_measures": 0, "follows_outcomes": 1}.get(self.disclosure, 2), self.name)
-
-
-DISCLOSURE_MODES = ("outcome_measures", "follows_outcomes", "reference")
-OUTCOMES_MART = "fct_outcomes"  # the mart every follows_outcomes mart takes its suppression from
-# A composite breakdown (a PHOF grouping) is the sum of substance-group cells: it is suppressed
-# whenever one of its parts is, or it would give the hidden part away.
-BREAKDOWN_COMPOSITION = """
-    select breakdown as composite_breakdown, substance_group as part_breakdown
-    from {catalog}.intermediate.int_breakdown_map
-    where breakdown not in ('all', substance_group)
-"""
-
-
-def published_marts(manifest_path: Path) -> list[PublishedMart]:
-    """Marts to publish, from the dbt manifest (marts folder, meta.publish = true)."""
-    manifest = json.loads(Path(manifest_path).read_text())
-    marts = []
-    for node in manifest["nodes"].values():
-        if node["resource_type"] != "model" or node["fqn"][1:2] != ["marts"]:
-            continue
-        meta = node["config"].get("meta", {})
-        if not meta.get("publish"):
-            continue
-        disclosure = meta.get("disclosure")
-        if disclosure not in DISCLOSURE_MODES:
-            raise ValueError(f"mart {node['name']} has no known meta.disclosure: not published")
-        name = node["alias"] or node["name"]
-        marts.append(
-            PublishedMart(
-                name=name,
-                relation=f"{node['schema']}.{name}",
-                disclosure=disclosure,
-                family=tuple(meta.get("disclosure_family", ())),
-                measure_columns=tuple(meta.get("disclosure_measure_columns", ())),
-                derived_columns=tuple(meta.get("disclosure_derived_columns", {}).items()),
-                follows=tuple(
-                    FollowSpec(f["period_column"], tuple(f["columns"]), f.get("metric_id"))
-                    for f in meta.get("disclosure_follows", ())
-                ),
-            )
-        )
-    return sorted(marts, key=lambda m: m.order)
-
-
-def disclosure_sql(
-    relation: str,
-    family: tuple[str, ...],
-    measure_columns: tuple[str, ...] = ("numerator", "denominator", "value"),
-    derived_columns: tuple[tuple[str, str], ...] = (),
-    composition: str | None = None,
-) -> str:
-    """SELECT that applies metrics.md's disclosure rule to a long-format measures relation
-    (columns: the family keys, breakdown_type, breakdown, unit, numerator, denominator and the
-    measure columns).
-
-    Primary: a count of 1 to 4; a rate or percentage whose numerator or denominator is 1 to 4.
-    Secondary: where a breakdown family (one breakdown_type of one `family` key) has exactly
-    one suppressed cell, the next smallest non-empty cell (by denominator, else count) is
-    suppressed too; if the family has no other non-empty cell, the total ('all') is suppressed
-    instead, since it would equal the hidden cell. A composite breakdown (`composition`:
-    composite_breakdown, part_breakdown) is suppressed when any of its parts is.
-    Suppressed = the measure columns NULL, with the reason; zero stays zero.
-    """
-    keys = ", ".join(family)
-    small = f"between {SMALL_NUMBER_MIN} and {SMALL_NUMBER_MAX}"
-    size = "coalesce(denominator, numerator)"
-    blanked = ", ".join(
-        f"case when suppression_reason is null then {column} end as {column}"
-        for column in measure_columns
-    )
-    derived = "".join(
-        f", case when suppression_reason is null then {column} else '{value}' end as {column}"
-        for column, value in derived_columns
-    )
-    excluded = ", ".join(
-        (
-            *measure_columns,
-            *(c for c, _ in derived_columns),
-            "primary_reason",
-            "secondary_reason",
-            "part_suppressed",
-            "suppression_reason",
-        )
-    )
-    composition_cte = (
-        f"composition as ({composition}),"
-        if composition
-        else "composition as (select null::varchar as composite_breakdown, "
-        "null::varchar as part_breakdown where false),"
-    )
-    return f"""
-    with
-
-    measures as (
-
-        select * from {relation}
-
-    ),
-
-    {composition_cte}
-
-    primary_suppression as (
-
-        select
-            *,
-            case
-                when unit = 'count' and numerator {small} then 'count_1_to_4'
-                when unit <> 'count' and (numerator {small} or denominator {small})
-                    then 'numerator_or_denominator_1_to_4'
-            end as primary_reason
-        from measures
-
-    ),
-
-    families as (
-
-        select
-            *,
-            count(primary_reason) over family as suppressed_in_family,
-            row_number() over (
-                partition by {keys}, breakdown_type
-                order by (primary_reason is not null or coalesce({size}, 0) <= 0),
-                         {size}, numerator, breakdown
-            ) as secondary_rank,
-            count(*) filter (where primary_reason is null and coalesce({size}, 0) > 0)
-                over family as secondary_candidates
-        from primary_suppression
-        where breakdown <> '{TOTAL_BREAKDOWN}'
-          and breakdown not in (select composite_breakdown from composition)
-        window family as (partition by {keys}, breakdown_type)
-
-    ),
-
-    family_decisions as (
-
-        select
-            *,
-            case
-                when suppressed_in_family = 1 and secondary_candidates > 0 and secondary_rank = 1
-                    then 'secondary_in_breakdown_family'
-            end as secondary_reason,
-            suppressed_in_family = 1 and secondary_candidates = 0 as family_needs_total
-        from families
-
-    ),
-
-    part_cells as (
-
-        select
-            {", ".join(f"family_decisions.{k}" for k in family)},
-            composition.composite_breakdown,
-            bool_or(coalesce(family_decisions.primary_reason, family_decisions.secondary_reason)
-                    is not null) as part_suppressed
-        from family_decisions
-        inner join composition
-            on family_decisions.breakdown = composition.part_breakdown
-        group by all
-
-    ),
-
-    totals as (
-
-        select {keys}, bool_or(family_needs_total) as family_needs_total
-        from family_decisions
-        group by all
-
-    ),
-
-    decided as (
-
-        select
-            primary_suppression.*,
-            family_decisions.secondary_reason,
-            part_cells.part_suppressed,
-            coalesce(
-                primary_suppression.primary_reason,
-                family_decisions.secondary_reason,
-                case when part_cells.part_suppressed then 'contains_a_suppressed_group' end,
-                case
-                    when primary_suppression.breakdown = '{TOTAL_BREAKDOWN}'
-                        and totals.family_needs_total then 'secondary_total_equals_cell'
-                end
-            ) as suppression_reason
-        from primary_suppression
-        left join family_decisions
-            using ({keys}, breakdown)
-        left join part_cells
-            on {" and ".join(f"primary_suppression.{k} = part_cells.{k}" for k in family)}
-            and primary_suppression.breakdown = part_cells.composite_breakdown
-        left join totals
-            using ({keys})
-
-    )
-
-    select
-        * exclude ({excluded}),
-        {blanked}{derived},
-        suppression_reason is not null as is_suppressed,
-        suppression_reason,
-        suppression_reason is null and unit <> 'count' and numerator < {LOW_RELIABILITY_EVENTS}
-            as is_low_reliability
-    from decided
-    order by {keys}, breakdown
-    """
-
-
-def follows_sql(relation: str, mart: PublishedMart, outcomes: str) -> str:
-    """Blank a derived mart's columns wherever the fct_outcomes cell they come from is
-    suppressed, so the same number is hidden in every file."""
-    joins, conditions = [], {}
-    for n, spec in enumerate(mart.follows):
-        alias = f"source_{n}"
-        metric = f"'{spec.metric_id}'" if spec.metric_id else "derived.metric_id"
-        joins.append(
-            f"left join {outcomes} as {alias} on {alias}.metric_id = {metric} "
-            f"and {alias}.area_code = derived.area_code "
-            f"and {alias}.breakdown = '{TOTAL_BREAKDOWN}' "
-            f"and {alias}.period_end_date = derived.{spec.period_column}"
-        )
-        for column in spec.columns:
-            conditions.setdefault(column, []).append(f"coalesce({alias}.is_suppressed, false)")
-    replaced = ", ".join(
-        f"case when {' or '.join(c)} then null else derived.{column} end as {column}"
-        for column, c in conditions.items()
-    )
-    any_suppressed = " or ".join(sorted({c for cs in conditions.values() for c in cs}))
-    return (
-        f"select derived.* replace ({replaced}), ({any_suppressed}) as is_suppressed "
-        f"from {relation} as derived {' '.join(joins)}"
-    )
-
-
-def _select_for(mart: PublishedMart, source_catalog: str, published_catalog: str) -> str:
-    relation = f"{source_catalog}.{mart.relation}"
-    if mart.disclosure == "reference":
-        return f"select * from {relation}"
-    if mart.disclosure == "follows_outcomes":
-        return follows_sql(relation, mart, f"{published_catalog}.main.{OUTCOMES_MART}")
-    return disclosure_sql(
-        relation,
-        mart.family,
-        mart.measure_columns or ("numerator", "denominator", "value"),
-        mart.derived_columns,
-        BREAKDOWN_COMPOSITION.format(catalog=source_catalog),
-    )
+AREAS_MART = "dim_area"  # tells a reader which authorities make up each partnership
 
 
 @dataclass(frozen=True)
@@ -317,10 +51,8 @@ class Publication:
     marts_dir: Path
     files: list[Path]
     tables: dict[str, int]  # name -> rows
-
-
-class PublicationRefused(Exception):
-    """The disclosure-controlled copy failed its own checks: nothing was replaced."""
+    protection: Protection | None = None
+    disclosure: dict[str, object] = field(default_factory=dict)  # the audit's figures
 
 
 def check_shareable_copy(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[str]:
@@ -343,6 +75,23 @@ def check_shareable_copy(con: duckdb.DuckDBPyConnection, names: list[str]) -> li
     return findings
 
 
+def _protect_outcomes(
+    con: duckdb.DuckDBPyConnection, marts: list[PublishedMart]
+) -> Protection | None:
+    outcomes = [m for m in marts if m.disclosure == "outcome_measures"]
+    if not outcomes:
+        return None
+    if [m.name for m in outcomes] != [OUTCOMES_MART]:
+        raise PublicationRefused(
+            f"only {OUTCOMES_MART} can be published as outcome measures, not "
+            + ", ".join(m.name for m in outcomes)
+        )
+    areas = next((m for m in marts if m.name == AREAS_MART), None)
+    if areas is None:
+        raise PublicationRefused(f"{OUTCOMES_MART} cannot be published without {AREAS_MART}")
+    return protect(con, "warehouse", outcomes[0], f"warehouse.{areas.relation}")
+
+
 def publish(
     warehouse: Path,
     marts_dir: Path,
@@ -353,7 +102,7 @@ def publish(
     shareable copy, then move them into marts_dir. Nothing in marts_dir changes until every
     file is complete and checked. `report` renders the data-quality report, given the
     publication check's findings; it is published with the marts."""
-    marts_dir.mkdir(parents=True, exist_ok=True)
+    settings.open_folder(marts_dir)
     staging = marts_dir / f".publishing-{uuid.uuid4().hex}"
     staging.mkdir()
     try:
@@ -364,11 +113,13 @@ def publish(
                 f"ATTACH '{bi_file}' AS published (STORAGE_VERSION '{PUBLISHED_STORAGE_VERSION}')"
             )
             con.execute(f"ATTACH '{warehouse}' AS warehouse (READ_ONLY)")
+            # what to hide, decided and audited before anything is written
+            protection = _protect_outcomes(con, marts)
             tables = {}
             for mart in marts:
                 con.execute(
                     f"CREATE TABLE published.main.{mart.name} AS "
-                    f"{_select_for(mart, 'warehouse', 'published')}"
+                    f"{select_for(mart, 'warehouse', 'published')}"
                 )
                 con.execute(
                     f"COPY published.main.{mart.name} TO '{staging / (mart.name + '.parquet')}' "
@@ -384,6 +135,8 @@ def publish(
             )
             con.execute("CHECKPOINT published")
             findings = check_shareable_copy(con, [m.name for m in marts])
+            if protection is not None:
+                findings = protection.describe() + findings
         finally:
             con.close()
         if report is not None:
@@ -391,13 +144,19 @@ def publish(
         # Parquet first, the BI DuckDB file last: it also holds the publication record.
         files = sorted(staging.iterdir(), key=lambda p: (p.suffix == ".duckdb", p.name))
         for path in files:
-            path.chmod(0o444)  # the shareable copy is read-only
+            settings.make_shareable(path)  # readable by all, read-only
         published = []
         for path in files:  # each rename is atomic
             target = marts_dir / path.name
             os.replace(path, target)
             published.append(target)
-        return Publication(marts_dir, published, tables)
+        return Publication(
+            marts_dir,
+            published,
+            tables,
+            protection,
+            protection.figures() if protection is not None else {},
+        )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -416,9 +175,11 @@ PUBLISHED_MARTS_KEY = dg.AssetKey(["published", "marts"])
     group_name="publication",
     deps=mart_asset_keys(),
     kinds={"parquet", "duckdb"},
-    description="The marts after disclosure control (small numbers suppressed as metrics.md "
-    "says), written as one Parquet file per mart and a read-only DuckDB file for BI tools, "
-    "replaced atomically. Runs only when every upstream asset and blocking check succeeded.",
+    description="The marts after disclosure control (small numbers suppressed, and enough "
+    "other cells that none can be worked out by subtraction, proven by an audit that attacks "
+    "the copy before it is written), as one Parquet file per mart and a read-only DuckDB file "
+    "for BI tools, replaced atomically. Runs only when every upstream asset and blocking check "
+    "succeeded.",
 )
 def published_marts_asset(
     context: dg.AssetExecutionContext, warehouse: DuckDBResource, marts_folder: MartsFolder
@@ -448,13 +209,22 @@ def published_marts_asset(
                 "failed_warnings": sum(not c.passed for c in checks),
             },
             published={name: rows for name, rows in publication.tables.items()},
+            disclosure=publication.disclosure,
         ),
     )
+    if publication.protection is not None:
+        for line in publication.protection.describe():
+            context.log.info(line)
     return dg.MaterializeResult(
         metadata={
             "marts_dir": dg.MetadataValue.path(str(publication.marts_dir)),
             "files": [p.name for p in publication.files],
             **{f"rows/{name}": rows for name, rows in publication.tables.items()},
+            **{
+                f"disclosure/{name}": value
+                for name, value in publication.disclosure.items()
+                if value is not None
+            },
             **headline_values(publication.marts_dir, settings.home_area()),
         }
     )
@@ -519,6 +289,7 @@ def dbt_docs_asset(
     target = Path(marts_folder.path) / DOCS_NAME
     temporary = target.with_name(f".{DOCS_NAME}.tmp")
     shutil.copyfile(page, temporary)
+    settings.make_shareable(temporary)
     os.replace(temporary, target)
     return dg.MaterializeResult(
         metadata={"path": dg.MetadataValue.path(str(target)), "is_reused": is_reused}

@@ -2,6 +2,7 @@
 
 import contextlib
 import fcntl
+import gc
 import logging
 import os
 import re
@@ -172,7 +173,7 @@ def run_refresh(
     # dbt's own log (which dagster-dbt writes to stdout) goes to a file beside the warehouse;
     # the progress lines go to the terminal.
     log_path = current.warehouse.with_name(current.warehouse.stem + ".refresh.log")
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.open_folder(log_path.parent)
     with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
         # The persistent instance of DAGSTER_HOME by default, so `dagster dev` lists the run.
         result = job.execute_in_process(
@@ -180,6 +181,10 @@ def run_refresh(
             instance=active_instance,
             raise_on_error=False,
         )
+    # A failed step's traceback sits in a reference cycle with the DuckDB connection it had
+    # open; until the cycle is collected that connection holds the warehouse's lock against
+    # the next run in this process (a rerun after the fix, from a notebook or a test).
+    gc.collect()
     has_published_marts = result.is_node_success(PUBLISHED_MARTS_KEY.to_python_identifier())
     published = []
     if has_published_marts:

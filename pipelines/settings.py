@@ -59,7 +59,68 @@ def apply(
     ):
         chosen = value if value is not None else os.environ.get(env) or DEFAULTS[env]
         os.environ[env] = str(Path(chosen).expanduser().resolve())
+    restrict_to_owner()
     return current()
+
+
+# -- the two tiers on disk ------------------------------------------------------------------------
+# The restricted tier (the record-level warehouse and everything written beside it: WAL, lock,
+# refresh log, quality report with example rows, dbt's target and logs, Dagster's storage) is
+# readable by its owner only, whatever the user's umask: every process of the project creates
+# files with umask 077, and each refresh tightens what an older version left readable. The
+# shareable tier (the marts folder) is made readable on purpose (`make_shareable`).
+OWNER_ONLY_UMASK = 0o077
+RESTRICTED_FILE_MODE, RESTRICTED_FOLDER_MODE = 0o600, 0o700
+SHAREABLE_FILE_MODE, SHAREABLE_FOLDER_MODE = 0o444, 0o755
+
+
+def restricted_paths(settings: Settings | None = None) -> list[Path]:
+    """Every path of the restricted tier (whether or not it exists yet)."""
+    settings = settings or current()
+    warehouse = settings.warehouse
+    return [
+        warehouse,
+        warehouse.with_name(warehouse.name + ".wal"),
+        warehouse.with_name(warehouse.name + ".lock"),
+        warehouse.with_name(warehouse.stem + ".refresh.log"),
+        warehouse.with_name(warehouse.stem + ".quality_report.md"),
+        DBT_PROJECT_DIR / "target",
+        DBT_PROJECT_DIR / "logs",
+        Path(os.environ.get("DAGSTER_HOME", PROJECT_ROOT / ".dagster")),
+    ]
+
+
+def restrict_to_owner(settings: Settings | None = None) -> None:
+    """Owner-only from now on (umask), and for what exists already (chmod)."""
+    os.umask(OWNER_ONLY_UMASK)
+    for path in restricted_paths(settings):
+        try:
+            if path.is_dir():
+                path.chmod(RESTRICTED_FOLDER_MODE)  # nothing inside can be reached by others
+            elif path.exists():
+                path.chmod(RESTRICTED_FILE_MODE)
+        except OSError:
+            pass  # not ours to change (another user's file): the owner's own runs tighten it
+
+
+def open_folder(path: Path) -> Path:
+    """Make a folder and any missing parents readable and traversable (0755): a container.
+    What is restricted inside is protected by its own mode (0600 files, 0700 folders)."""
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        folder.mkdir(exist_ok=True)
+        folder.chmod(SHAREABLE_FOLDER_MODE)
+    return path
+
+
+def make_shareable(path: Path) -> Path:
+    """Open a file or folder of the shareable tier to readers (files read-only)."""
+    path.chmod(SHAREABLE_FOLDER_MODE if path.is_dir() else SHAREABLE_FILE_MODE)
+    return path
 
 
 def current() -> Settings:
@@ -78,6 +139,7 @@ def _telemetry_off() -> None:
     # Dagster only honours the instance setting: keep a project-local DAGSTER_HOME whose
     # dagster.yaml disables it, unless the user points DAGSTER_HOME elsewhere.
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster")))
+    os.umask(OWNER_ONLY_UMASK)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():

@@ -17,6 +17,7 @@ def write_pack_atomically(pack, folder: Path, writer, suffix: str) -> Path:
     target = folder / f"{pack.area_code}_outcome_pack.{suffix}"
     temporary = folder / f".{target.name}.tmp"
     writer(pack, temporary)
+    settings.make_shareable(temporary)
     os.replace(temporary, target)  # readers see the old pack or the new one, never half
     return target
 
@@ -42,7 +43,7 @@ def home_area_pack(
         context.log.warning(message)
         return dg.MaterializeResult(metadata={"skipped": message})
     folder = marts_dir / PACKS_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
+    settings.open_folder(folder)
     files = [
         write_pack_atomically(pack, folder, write_xlsx, "xlsx"),
         write_pack_atomically(pack, folder, write_html, "html"),

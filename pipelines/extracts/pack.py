@@ -1,7 +1,7 @@
 """Assemble an outcome pack for one area and reporting month from the published DuckDB file.
 
 Packs read the shareable tier only: every number in them has been through the disclosure step
-of the publication (pipelines/publish.py), the one place small numbers are suppressed.
+of the publication (pipelines/disclosure), the one place small numbers are suppressed.
 """
 
 import re

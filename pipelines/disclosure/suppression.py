@@ -1,0 +1,414 @@
+"""Primary and complementary suppression of the long-format outcomes (fct_outcomes).
+
+Every published count is a *cell*: the numerator of each row, and the denominator of each rate
+whose denominator is a count of people or journeys (`rule.PUBLIC_DENOMINATOR_METRICS` are
+public figures and never hidden). The relations a reader knows are linear equations over the
+cells, each summing to zero:
+
+- breakdowns: `all` = its substance groups; a PHOF grouping = its substance groups;
+- geography: a partnership = its member authorities; England = its authorities (when the data
+  builds England's rows);
+- across metrics (`rule`): the same number published twice, the three-year deaths of the
+  standardised rate, unmet need = estimate - people in treatment.
+
+Primary suppression hides every count of 1 to 4 (and the numerator with a hidden denominator).
+Complementary suppression then visits every equation that holds a hidden cell and hides one
+more cell while the equation would give a hidden cell away: a single hidden cell, or hidden
+cells of one sign whose sum is under MIN_FEASIBLE_VALUES - 1 (then each could only take a few
+values). It repeats, equation after equation, until nothing changes, so the relations are
+protected together (a cell protected in its family and given away through geography, or the
+other way round, is caught). The cell to add is chosen to lose as little as possible and the
+same way every time: one that settles the equation, then not a zero (a hidden zero is often
+bounded to zero by what is beside it), then not a total (`all`), then not the partnership's own
+area (CDAP_AREA: the figures its board reads), then one whose other equations already hold a
+hidden cell (so nothing new has to be hidden), then one in a row already suppressed, then the
+smallest, then a fixed order of rows.
+
+A suppressed row publishes no value, interval or comparison. Its denominator stays published
+unless the denominator itself is a protected cell.
+"""
+
+import heapq
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pipelines.disclosure import rule
+
+KEY = ["metric_id", "area_code", "breakdown", "period_end_date"]
+COLUMNS = ("numerator", "denominator")
+
+
+@dataclass
+class Decisions:
+    """Which cells are hidden, and why (restricted: the publication shows only that a cell is
+    suppressed)."""
+
+    rows: pd.DataFrame  # KEY + hide_numerator, hide_denominator, reason
+    primary_cells: int
+    secondary_cells: int
+    equations: int
+    equations_not_holding: int  # declared relations the data does not satisfy (left out)
+    reasons: Counter = field(default_factory=Counter)
+
+    @property
+    def suppressed_rows(self) -> int:
+        return int((self.rows.hide_numerator | self.rows.hide_denominator).sum())
+
+
+@dataclass
+class _Equations:
+    """Equations in compressed form: the terms of equation e are cells[start[e]:start[e+1]]."""
+
+    start: np.ndarray
+    cells: np.ndarray
+    coefficients: np.ndarray
+    kinds: list[str]
+
+    def terms(self, e: int) -> range:
+        return range(self.start[e], self.start[e + 1])
+
+
+def _cell_frame(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """One row per (row, column) cell with its index and value."""
+    n = len(outcomes)
+    frames = []
+    for offset, column in enumerate(COLUMNS):
+        frame = outcomes[KEY].copy()
+        frame["column"] = column
+        frame["cell"] = np.arange(n) + offset * n
+        frame["value"] = outcomes[column].astype("float64").to_numpy()
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _family_equations(compositions: dict[str, tuple[str, ...]]) -> list[tuple[str, tuple]]:
+    """The declared compositions, and the ones they imply that a reader would use first: the
+    total = a grouping of several groups + every group outside it (e.g. all = opiate +
+    phof_non_opiate + alcohol_only). Checking each equation alone would miss a grouping given
+    away by the total minus the groups beside it."""
+    equations = [(whole, tuple(parts)) for whole, parts in sorted(compositions.items())]
+    total = compositions.get(rule.TOTAL_BREAKDOWN)
+    if total:
+        for whole, parts in sorted(compositions.items()):
+            if whole != rule.TOTAL_BREAKDOWN and len(parts) > 1 and set(parts) <= set(total):
+                outside = tuple(g for g in total if g not in parts)
+                equations.append((rule.TOTAL_BREAKDOWN, (whole, *outside)))
+    return equations
+
+
+def _terms(
+    outcomes: pd.DataFrame,
+    compositions: dict[str, tuple[str, ...]],
+    memberships: dict[str, tuple[str, ...]],
+) -> pd.DataFrame:
+    """Every equation as rows (equation label, cell, coefficient)."""
+    cells = _cell_frame(outcomes)
+    parts = []
+
+    def add(kind: str, whole: pd.DataFrame, members: pd.DataFrame, member_sign: int = -1):
+        # whole: KEY + column + eq (one row per equation); members: same columns, many per eq
+        whole = whole.assign(kind=kind, coefficient=1)
+        members = members.assign(kind=kind, coefficient=member_sign)
+        parts.append(pd.concat([whole, members], ignore_index=True))
+
+    # breakdown families and PHOF groupings: the composite = the sum of its parts
+    composition = pd.DataFrame(
+        [
+            (rule_id, whole, part)
+            for rule_id, (whole, members) in enumerate(_family_equations(compositions))
+            for part in members
+        ],
+        columns=["rule_id", "breakdown", "part"],
+    )
+    wholes = cells.merge(composition[["rule_id", "breakdown"]].drop_duplicates(), on="breakdown")
+    wholes["eq"] = (
+        "breakdown:"
+        + wholes["rule_id"].astype(str)
+        + ":"
+        + wholes["cell"].astype(str).str.zfill(12)
+    )
+    members = wholes[["metric_id", "area_code", "period_end_date", "column", "eq", "rule_id"]]
+    members = members.merge(composition[["rule_id", "part"]], on="rule_id").drop(columns="rule_id")
+    members = members.rename(columns={"part": "breakdown"})
+    add("breakdown", wholes[[*KEY, "column", "eq"]], members)
+
+    # geography: a partnership (or England) = its member authorities
+    membership = pd.DataFrame(
+        [(area, member) for area, members in memberships.items() for member in members],
+        columns=["area_code", "member"],
+    )
+    wholes = cells.merge(membership[["area_code"]].drop_duplicates(), on="area_code")
+    wholes["eq"] = "geography:" + wholes["cell"].astype(str).str.zfill(12)
+    members = wholes[["metric_id", "breakdown", "period_end_date", "column", "eq", "area_code"]]
+    members = members.merge(membership, on="area_code").drop(columns="area_code")
+    members = members.rename(columns={"member": "area_code"})
+    add("geography", wholes[[*KEY, "column", "eq"]], members)
+
+    # the same number published in two places
+    for relation in rule.SAME_NUMBERS:
+        wholes = cells[(cells.metric_id == relation.metric) & (cells.column == relation.column)]
+        wholes = wholes.assign(eq="same:" + wholes["cell"].astype(str).str.zfill(12))
+        others = wholes[[*KEY, "eq"]].assign(metric_id=relation.other_metric, column="numerator")
+        add("same_number", wholes[[*KEY, "column", "eq"]], others)
+
+    # the three-year deaths of the standardised rate
+    for relation in rule.CALENDAR_YEAR_SUMS:
+        wholes = cells[
+            (cells.metric_id == relation.metric)
+            & (cells.column == "numerator")
+            & (cells.period_end_date.dt.month == 12)
+        ]
+        wholes = wholes.assign(eq="years:" + wholes["cell"].astype(str).str.zfill(12))
+        years = []
+        for back in range(relation.years):
+            shifted = wholes[[*KEY, "eq"]].assign(
+                metric_id=relation.part_metric, column="numerator"
+            )
+            shifted["period_end_date"] = shifted["period_end_date"] - pd.DateOffset(years=back)
+            years.append(shifted)
+        add("three_year_deaths", wholes[[*KEY, "column", "eq"]], pd.concat(years))
+
+    # unmet need: numerator - estimate + people in treatment = 0
+    for relation in rule.ESTIMATE_MINUS_COUNTS:
+        wholes = cells[(cells.metric_id == relation.metric) & (cells.column == "numerator")]
+        wholes = wholes.assign(eq="unmet:" + wholes["cell"].astype(str).str.zfill(12))
+        estimate = wholes[[*KEY, "eq"]].assign(column="denominator", coefficient=-1)
+        counts = pd.concat(
+            wholes[[*KEY, "eq"]].assign(
+                metric_id=relation.count_metric, breakdown=group, column="numerator"
+            )
+            for group in relation.groups
+        )
+        add("unmet_need", wholes[[*KEY, "column", "eq"]], counts, member_sign=1)
+        parts.append(estimate.assign(kind="unmet_need"))
+
+    terms = pd.concat(parts, ignore_index=True)
+    terms = terms.merge(cells[[*KEY, "column", "cell"]], on=[*KEY, "column"], how="left")
+    return terms[["eq", "kind", "cell", "coefficient"]]
+
+
+def _compress(terms: pd.DataFrame, values: np.ndarray) -> tuple[_Equations, int]:
+    """Keep the equations whose every cell exists and that hold exactly in the data."""
+    terms = terms.copy()
+    missing = terms["cell"].isna()
+    cell = terms["cell"].fillna(0).astype("int64").to_numpy()
+    terms["value"] = np.where(missing, np.nan, values[cell])
+    terms["cell"] = cell
+    terms["weighted"] = terms["coefficient"] * terms["value"]
+    grouped = terms.groupby("eq", sort=True)
+    defined = grouped["value"].count() == grouped.size()
+    residual = grouped["weighted"].sum()
+    holds = defined & (residual.abs() < 1e-9)
+    not_holding = int((defined & ~holds).sum())
+    kept = terms[terms["eq"].isin(holds[holds].index)].sort_values(["eq", "cell"])
+    sizes = kept.groupby("eq", sort=True).size().to_numpy()
+    kinds = kept.groupby("eq", sort=True)["kind"].first().tolist()
+    start = np.concatenate([[0], np.cumsum(sizes)])
+    return (
+        _Equations(
+            start,
+            kept["cell"].to_numpy(dtype="int64"),
+            kept["coefficient"].to_numpy(dtype="int64"),
+            kinds,
+        ),
+        not_holding,
+    )
+
+
+def _public_and_signed(outcomes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    n = len(outcomes)
+    public_denominator = outcomes["metric_id"].isin(rule.PUBLIC_DENOMINATOR_METRICS).to_numpy()
+    is_count = (outcomes["unit"] == "count").to_numpy()
+    denominator_hideable = (
+        outcomes["denominator"].notna().to_numpy() & ~public_denominator & ~is_count
+    )
+    # a numerator over a published zero is zero, hidden or not: it can only be hidden with its
+    # denominator (see `decide`)
+    over_zero = (outcomes["denominator"] == 0).fillna(False).to_numpy()
+    hideable = np.concatenate(
+        [
+            outcomes["numerator"].notna().to_numpy() & (~over_zero | denominator_hideable),
+            denominator_hideable,
+        ]
+    )
+    signed = np.concatenate(
+        [outcomes["metric_id"].isin(rule.SIGNED_NUMERATOR_METRICS).to_numpy(), np.zeros(n, bool)]
+    )
+    return hideable, signed
+
+
+def decide(
+    outcomes: pd.DataFrame,
+    compositions: dict[str, tuple[str, ...]],
+    memberships: dict[str, tuple[str, ...]],
+    widen: list[tuple] = (),
+    home_areas: frozenset[str] = frozenset(),
+) -> Decisions:
+    """Which cells of `outcomes` (restricted fct_outcomes: KEY, unit, numerator, denominator)
+    to hide. `compositions`: a composite breakdown -> its parts; `memberships`: a partnership
+    or England -> its member authorities. `widen`: cells (KEY + column) that an audit found
+    too narrow: one more cell is hidden in an equation of each. `home_areas`: the areas whose
+    figures the partnership reports on, hidden last among equal choices."""
+    # a fixed order of rows, whatever order they came in: the same input, the same pattern (and
+    # an area's pattern does not change when other areas' rows are added)
+    outcomes = outcomes.copy()
+    outcomes["period_end_date"] = pd.to_datetime(outcomes["period_end_date"])
+    outcomes = outcomes.sort_values(KEY, kind="stable").reset_index(drop=True)
+    n = len(outcomes)
+    values = np.concatenate([outcomes[c].astype("float64").to_numpy() for c in COLUMNS])
+    hideable, signed = _public_and_signed(outcomes)
+    equations, not_holding = _compress(_terms(outcomes, compositions, memberships), values)
+    m = len(equations.kinds)
+
+    # cell -> equations, compressed the same way
+    order = np.argsort(equations.cells, kind="stable")
+    equation_of_term = np.repeat(np.arange(m), np.diff(equations.start))
+    cell_equations = equation_of_term[order].tolist()
+    cell_start = np.searchsorted(equations.cells[order], np.arange(2 * n + 1)).tolist()
+    # the loop below visits equations hundreds of thousands of times: plain lists are faster
+    # there than numpy's per-call overhead
+    eq_start = equations.start.tolist()
+    eq_cells = equations.cells.tolist()
+    eq_coefficients = equations.coefficients.tolist()
+    value_of = values.tolist()
+    is_signed = signed.tolist()
+    can_hide = hideable.tolist()
+    over_zero = (outcomes["denominator"] == 0).fillna(False).tolist()
+
+    hidden = [False] * (2 * n)
+    reason: dict[int, str] = {}
+    hidden_in = [0] * m  # hidden cells per equation
+    pending: list[int] = []
+    queued: set[int] = set()
+
+    def push(e: int) -> None:
+        if e not in queued:
+            queued.add(e)
+            heapq.heappush(pending, e)
+
+    def hide(cell: int, why: str) -> None:
+        if hidden[cell]:
+            return
+        hidden[cell] = True
+        reason[cell] = why
+        for e in cell_equations[cell_start[cell] : cell_start[cell + 1]]:
+            hidden_in[e] += 1
+            push(e)
+        if cell >= n:  # a hidden denominator hides its numerator too (numerator <= denominator)
+            hide(cell - n, "denominator_hidden")
+        elif over_zero[cell]:  # a numerator over a zero is known unless the zero is hidden too
+            hide(cell + n, "numerator_over_zero")
+
+    small = (values >= rule.SMALL_NUMBER_MIN) & (values <= rule.SMALL_NUMBER_MAX)
+    is_count = (outcomes["unit"] == "count").to_numpy()
+    public_small_denominator = (
+        ~is_count
+        & outcomes["metric_id"].isin(rule.PUBLIC_DENOMINATOR_METRICS).to_numpy()
+        & small[n:]
+    )
+    for cell in np.flatnonzero(small & hideable).tolist():
+        hide(cell, "primary")
+    for row in np.flatnonzero(public_small_denominator & hideable[:n]).tolist():
+        hide(row, "primary")
+    primary = sum(hidden)
+    enough = rule.MIN_FEASIBLE_VALUES - 1
+
+    def is_protected(e: int) -> bool:
+        if hidden_in[e] == 0:
+            return True
+        if hidden_in[e] == 1:
+            return False
+        positive = negative = False
+        mass = 0.0
+        for t in range(eq_start[e], eq_start[e + 1]):
+            cell = eq_cells[t]
+            if not hidden[cell]:
+                continue
+            if is_signed[cell]:
+                return True  # a cell with no lower bound: the others are not pinned by this one
+            if eq_coefficients[t] > 0:
+                positive = True
+            else:
+                negative = True
+            mass += value_of[cell]
+        if positive and negative:
+            return True
+        return mass >= enough
+
+    # totals are what most readers look at first: hidden only when nothing else will do
+    is_total = (outcomes["breakdown"] == rule.TOTAL_BREAKDOWN).tolist()
+    is_home = outcomes["area_code"].isin(home_areas).tolist()
+
+    def cost(e: int, cell: int, mass: float) -> tuple:
+        others = cell_equations[cell_start[cell] : cell_start[cell + 1]]
+        newly_exposed = sum(1 for o in others if o != e and hidden_in[o] == 0)
+        row = cell % n
+        in_suppressed_row = hidden[row] or hidden[row + n]
+        settles = mass + value_of[cell] >= enough or is_signed[cell]
+        return (
+            not settles,
+            value_of[cell] <= 0,  # a hidden zero is often bounded to zero by what is beside it
+            is_total[row],
+            is_home[row],
+            newly_exposed,
+            not in_suppressed_row,
+            value_of[cell],
+            cell,
+        )
+
+    def protect(e: int, why: str) -> bool:
+        cells = eq_cells[eq_start[e] : eq_start[e + 1]]
+        candidates = [c for c in cells if can_hide[c] and not hidden[c]]
+        if not candidates:
+            return False
+        mass = sum(value_of[c] for c in cells if hidden[c])
+        hide(min(candidates, key=lambda c: cost(e, c, mass)), why)
+        return True
+
+    unprotectable: set[int] = set()
+
+    def settle() -> None:
+        while pending:
+            e = heapq.heappop(pending)
+            queued.discard(e)
+            if e in unprotectable or is_protected(e):
+                continue
+            if protect(e, f"secondary:{equations.kinds[e]}"):
+                push(e)  # look again: one more may be needed
+            else:
+                unprotectable.add(e)
+
+    settle()
+    cell_index = _cell_frame(outcomes).set_index([*KEY, "column"])["cell"]
+    for metric, area, breakdown, period, column in widen:
+        key = (metric, area, breakdown, pd.Timestamp(period), column)
+        if key not in cell_index.index:
+            continue
+        cell = int(cell_index[key])
+        # the audit bounded this cell: open every bound it can have, its row's denominator
+        # (numerator <= denominator) and one more cell in each of its equations
+        if cell < n and can_hide[cell + n] and not hidden[cell + n]:
+            hide(cell + n, "secondary:audit_denominator")
+        for e in cell_equations[cell_start[cell] : cell_start[cell + 1]]:
+            protect(int(e), f"secondary:audit_{equations.kinds[e]}")
+    settle()
+
+    rows = outcomes[KEY].copy()
+    rows["hide_numerator"] = hidden[:n]
+    rows["hide_denominator"] = hidden[n:]
+    rows["reason"] = [
+        reason.get(i + n, reason.get(i)) if hidden[i] or hidden[i + n] else None for i in range(n)
+    ]
+    hidden_count = sum(hidden)
+    reasons = Counter(reason.values())
+    return Decisions(
+        rows=rows,
+        primary_cells=primary,
+        secondary_cells=hidden_count - primary,
+        equations=m,
+        equations_not_holding=not_holding,
+        reasons=reasons,
+    )

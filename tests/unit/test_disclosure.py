@@ -1,0 +1,326 @@
+"""Disclosure control on hand-made tables: which cells the suppression hides and why, and the
+audit (and the tests' own subtraction attacker) failing to work any of them out. Each case
+prints its pattern (pytest -s shows it)."""
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipelines.disclosure import audit, rule, shareable, suppression
+from tests.helpers.attacker import recover
+
+PERIOD = pd.Timestamp("2024-12-31")
+GROUPS = ("alcohol_only", "non_opiate_and_alcohol", "non_opiate_only", "opiate")
+COMPOSITIONS = {
+    "all": GROUPS,
+    "phof_alcohol": ("alcohol_only",),
+    "phof_non_opiate": ("non_opiate_and_alcohol", "non_opiate_only"),
+    "phof_opiate": ("opiate",),
+}
+AREA_TYPES = {"P": "partnership", "E92000001": "country"}
+
+
+def frame(cells: dict[tuple, float], metric="adults_in_treatment") -> pd.DataFrame:
+    """{(area, breakdown): count} -> restricted fct_outcomes rows of one count metric."""
+    return pd.DataFrame(
+        [
+            {
+                "metric_id": metric,
+                "area_code": area,
+                "area_type": AREA_TYPES.get(area, "local_authority"),
+                "breakdown": breakdown,
+                "period_end_date": PERIOD,
+                "unit": "count",
+                "numerator": float(count),
+                "denominator": None,
+            }
+            for (area, breakdown), count in cells.items()
+        ]
+    )
+
+
+def family(area: str, groups: dict[str, float]) -> dict[tuple, float]:
+    """The four substance groups of an area, its total and its PHOF groupings."""
+    cells = {(area, g): n for g, n in groups.items()}
+    for whole, parts in COMPOSITIONS.items():
+        cells[(area, whole)] = sum(groups[p] for p in parts)
+    return cells
+
+
+def published_copy(truth: pd.DataFrame, decisions: suppression.Decisions) -> pd.DataFrame:
+    copy = truth.merge(decisions.rows, on=suppression.KEY)
+    copy["is_suppressed"] = copy.hide_numerator | copy.hide_denominator
+    copy.loc[copy.hide_numerator, "numerator"] = None
+    copy.loc[copy.hide_denominator, "denominator"] = None
+    return copy
+
+
+def protect(truth, memberships, compositions=COMPOSITIONS):
+    decisions = suppression.decide(truth, compositions, memberships)
+    published = published_copy(truth, decisions)
+    result = audit.audit(published, truth, compositions, memberships)
+    hidden = published[published.is_suppressed]
+    print()
+    for row in hidden.itertuples():
+        print(f"  suppressed {row.area_code} {row.breakdown}: {row.reason}")
+    print("  audit:", result.figures())
+    return decisions, published, result
+
+
+def hidden_cells(published) -> set[tuple]:
+    return set(
+        published.loc[published.is_suppressed, ["area_code", "breakdown"]].itertuples(
+            index=False, name=None
+        )
+    )
+
+
+def attacked(published: pd.DataFrame, memberships: dict) -> dict:
+    areas = pd.DataFrame(
+        [
+            (area, "|".join(members))
+            for area, members in memberships.items()
+            if AREA_TYPES.get(area) == "partnership"
+        ],
+        columns=["area_code", "member_area_codes"],
+    )
+    return recover(published, areas)
+
+
+def test_one_small_member_of_a_partnership_takes_a_partner_with_it():
+    truth = frame({("A", "all"): 120, ("B", "all"): 80, ("C", "all"): 3, ("P", "all"): 203})
+    memberships = {"P": ("A", "B", "C")}
+    decisions, published, result = protect(truth, memberships)
+    hidden = hidden_cells(published)
+    assert ("C", "all") in hidden  # 3: a small number
+    # and one more in the partnership's equation, the smallest member (not the total)
+    assert hidden == {("C", "all"), ("B", "all")}
+    assert decisions.reasons == {"primary": 1, "secondary:geography": 1}
+    assert result.passed and result.narrowest_values >= rule.MIN_FEASIBLE_VALUES
+    assert attacked(published, memberships) == {}
+
+
+def test_two_small_members_protect_each_other_only_when_their_sum_is_wide_enough():
+    # 2 + 3 = 5: each could be 0..5, six values: no third cell is needed
+    truth = frame({("A", "all"): 200, ("B", "all"): 2, ("C", "all"): 3, ("P", "all"): 205})
+    decisions, published, result = protect(truth, {"P": ("A", "B", "C")})
+    assert hidden_cells(published) == {("B", "all"), ("C", "all")}
+    assert result.passed and result.narrowest_values == 6
+    # 1 + 2 = 3: each could only be 0..3, so a third cell is hidden
+    truth = frame({("A", "all"): 200, ("B", "all"): 1, ("C", "all"): 2, ("P", "all"): 203})
+    decisions, published, result = protect(truth, {"P": ("A", "B", "C")})
+    assert hidden_cells(published) == {("A", "all"), ("B", "all"), ("C", "all")}
+    assert decisions.reasons["secondary:geography"] == 1
+    assert result.passed
+
+
+def test_family_and_geography_protections_are_combined():
+    # Rutland-like: C's opiate count is 3. Its family hides a second group; each hidden group
+    # is then exposed through the partnership unless a partner hides the same group.
+    memberships = {"P": ("A", "B", "C")}
+    a = {"opiate": 300, "non_opiate_only": 120, "non_opiate_and_alcohol": 90, "alcohol_only": 200}
+    b = {"opiate": 150, "non_opiate_only": 60, "non_opiate_and_alcohol": 45, "alcohol_only": 110}
+    c = {"opiate": 3, "non_opiate_only": 9, "non_opiate_and_alcohol": 12, "alcohol_only": 14}
+    cells = family("A", a) | family("B", b) | family("C", c)
+    total = {g: a[g] + b[g] + c[g] for g in GROUPS}
+    cells |= family("P", total)
+    truth = frame(cells)
+    decisions, published, result = protect(truth, memberships)
+    hidden = hidden_cells(published)
+    assert ("C", "opiate") in hidden and ("C", "phof_opiate") in hidden
+    # every family and every partnership sum holding a hidden cell holds at least two, and
+    # the totals (what most readers look at) stay published
+    for area in ("A", "B", "C", "P"):
+        in_family = [g for g in (*GROUPS, "all") if (area, g) in hidden]
+        assert len(in_family) != 1, area
+        assert (area, "all") not in hidden
+    for group in (*GROUPS, *COMPOSITIONS):
+        in_geography = [x for x in ("A", "B", "C", "P") if (x, group) in hidden]
+        assert len(in_geography) != 1, group
+    assert result.passed and not result.determined
+    assert attacked(published, memberships) == {}
+    assert {"secondary:breakdown", "secondary:geography"} <= set(decisions.reasons)
+
+
+def test_a_partnership_of_one_member_is_the_same_number():
+    truth = frame({("A", "all"): 3, ("P", "all"): 3, ("B", "all"): 500})
+    memberships = {"P": ("A",)}
+    decisions, published, result = protect(truth, memberships)
+    assert hidden_cells(published) == {("A", "all"), ("P", "all")}
+    assert decisions.reasons == {"primary": 2}
+    assert result.passed
+
+
+def test_england_is_the_sum_of_its_authorities_in_a_national_folder():
+    authorities = {f"E0600{i:04d}": 40 + 7 * i for i in range(1, 11)}
+    authorities["E06000003"] = 2
+    cells = {(code, "all"): n for code, n in authorities.items()}
+    cells[("E92000001", "all")] = sum(authorities.values())
+    truth = frame(cells)
+    memberships = {"E92000001": tuple(sorted(authorities))}
+    decisions, published, result = protect(truth, memberships)
+    hidden = hidden_cells(published)
+    assert ("E06000003", "all") in hidden and ("E92000001", "all") not in hidden
+    assert len(hidden) == 2 and decisions.reasons["secondary:geography"] == 1
+    assert result.passed
+
+
+def test_a_rate_denominator_that_is_another_metrics_count_is_protected():
+    # the successful-completion denominator is adults in treatment: hiding the count of 3
+    # hides the same number where the rate publishes it
+    truth = pd.concat(
+        [
+            frame({("A", "all"): 3, ("B", "all"): 400, ("P", "all"): 403}),
+            frame(
+                {("A", "all"): 1, ("B", "all"): 90, ("P", "all"): 91},
+                metric="successful_completion_rate",
+            ).assign(unit="percentage", denominator=[3.0, 400.0, 403.0]),
+        ],
+        ignore_index=True,
+    )
+    memberships = {"P": ("A", "B")}
+    decisions, published, result = protect(truth, memberships, {})
+    rate = published[published.metric_id == "successful_completion_rate"].set_index("area_code")
+    assert rate.loc["A"].is_suppressed and pd.isna(rate.loc["A"].denominator)
+    assert result.passed and not result.determined
+
+
+def test_the_pattern_is_deterministic_whatever_the_row_order():
+    cells = family(
+        "A", {"opiate": 30, "non_opiate_only": 2, "non_opiate_and_alcohol": 15, "alcohol_only": 40}
+    )
+    truth = frame(cells)
+    first = suppression.decide(truth, COMPOSITIONS, {})
+    shuffled = suppression.decide(truth.sample(frac=1, random_state=3), COMPOSITIONS, {})
+    key = suppression.KEY
+
+    def pattern(d):
+        return d.rows.sort_values(key).reset_index(drop=True)[[*key, "hide_numerator"]]
+
+    pd.testing.assert_frame_equal(pattern(first), pattern(shuffled))
+
+
+def test_the_audit_catches_what_subtraction_gives_back():
+    truth = frame({("A", "all"): 120, ("B", "all"): 80, ("C", "all"): 3, ("P", "all"): 203})
+    memberships = {"P": ("A", "B", "C")}
+    published = truth.assign(is_suppressed=truth.area_code == "C")
+    published.loc[published.is_suppressed, "numerator"] = None
+    result = audit.audit(published, truth, {}, memberships)
+    assert not result.passed
+    assert [(f.area_code, f.low, f.how) for f in result.determined] == [("C", 3.0, "propagation")]
+
+
+def test_the_audit_catches_a_range_too_narrow_by_linear_programming():
+    # B and C are hidden, but B + C = 2: each lies in 0..2, three values
+    truth = frame({("A", "all"): 120, ("B", "all"): 1, ("C", "all"): 1, ("P", "all"): 122})
+    published = truth.assign(is_suppressed=truth.area_code.isin(["B", "C"]))
+    published.loc[published.is_suppressed, "numerator"] = None
+    result = audit.audit(published, truth, {}, {"P": ("A", "B", "C")})
+    assert not result.determined
+    assert sorted((f.area_code, f.low, f.high) for f in result.too_narrow) == [
+        ("B", 0.0, 2.0),
+        ("C", 0.0, 2.0),
+    ]
+
+
+def test_the_audit_sees_a_combination_of_relations():
+    # opiate + alcohol + the non-opiate grouping are published with the total: the grouping
+    # is the total minus the two, though no single equation has one unknown
+    groups = {"opiate": 50, "non_opiate_only": 3, "non_opiate_and_alcohol": 20, "alcohol_only": 30}
+    truth = frame(family("A", groups))
+    hidden = {"non_opiate_only", "non_opiate_and_alcohol", "phof_non_opiate"}
+    published = truth.assign(is_suppressed=truth.breakdown.isin(hidden))
+    published.loc[published.is_suppressed, "numerator"] = None
+    result = audit.audit(published, truth, COMPOSITIONS, {})
+    assert [(f.breakdown, f.low) for f in result.determined] == [("phof_non_opiate", 23.0)]
+    # the suppression knows that combination and never publishes this pattern
+    decisions = suppression.decide(truth, COMPOSITIONS, {})
+    assert audit.audit(published_copy(truth, decisions), truth, COMPOSITIONS, {}).passed
+
+
+def test_where_unknown_substances_make_the_total_larger_the_audit_reads_an_inequality():
+    groups = {"opiate": 50, "non_opiate_only": 3, "non_opiate_and_alcohol": 1, "alcohol_only": 30}
+    cells = family("A", groups)
+    cells[("A", "all")] += 1  # one person of unknown substance counts only in the total
+    truth = frame(cells)
+    decisions, published, result = protect(truth, {})
+    assert decisions.equations_not_holding == 2  # all = groups; all = a grouping + the rest
+    assert result.passed
+
+
+def test_outcomes_sql_blanks_a_suppressed_row_but_keeps_its_public_denominator():
+    con = duckdb.connect()
+    con.execute("""
+        create table outcomes as select * from (values
+            ('drug_misuse_death_rate', 'A', 'local_authority', 'all', date '2024-12-31',
+             'rate_per_100000', 3, 250000, 1.2, 0.2, 3.5, 'worse', 'a note', 5.1::double,
+             'fingertips'),
+            ('drug_misuse_death_rate', 'E92000001', 'country', 'all', date '2024-12-31',
+             'rate_per_100000', 3, 250000, 1.2, 0.2, 3.5, 'not_compared', null, 1.2, 'warehouse'),
+            ('drug_misuse_death_rate', 'B', 'local_authority', 'all', date '2024-12-31',
+             'rate_per_100000', 30, 250000, 12.0, 8.0, 17.0, 'similar', null, 1.2, 'warehouse')
+        ) t(metric_id, area_code, area_type, breakdown, period_end_date, unit, numerator,
+            denominator, value, lower_95, upper_95, comparison_to_england, value_note,
+            england_value, england_value_source)
+    """)
+    decisions = pd.DataFrame(
+        {
+            "metric_id": ["drug_misuse_death_rate"] * 2,
+            "area_code": ["A", "E92000001"],
+            "breakdown": ["all"] * 2,
+            "period_end_date": [PERIOD] * 2,
+            "hide_numerator": [True, True],
+            "hide_denominator": [False, False],
+        }
+    )
+    con.register(shareable.DECISIONS_TABLE, decisions)
+    mart = shareable.PublishedMart(
+        "fct_outcomes",
+        "outcomes",
+        "outcome_measures",
+        measure_columns=("numerator", "denominator", "value", "lower_95", "upper_95"),
+        derived_columns=(("comparison_to_england", "not_compared"),),
+    )
+    rows = con.execute(
+        f"select area_code, numerator, denominator, value, lower_95, comparison_to_england, "
+        f"value_note, england_value, is_suppressed, suppression_reason "
+        f"from ({shareable.outcomes_sql('outcomes', mart)}) order by area_code"
+    ).fetchall()
+    assert rows[0] == (
+        "A",
+        None,
+        250000,
+        None,
+        None,
+        "not_compared",
+        None,
+        5.1,
+        True,
+        rule.PUBLISHED_REASON,
+    )
+    # B's England value came from the suppressed England row: blanked too
+    assert rows[1][0] == "B" and rows[1][7] is None and rows[1][3] == 12.0
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4])
+def test_every_small_count_is_a_primary_cell(count):
+    truth = frame({("A", "all"): count})
+    decisions = suppression.decide(truth, {}, {})
+    assert decisions.primary_cells == 1 and decisions.rows.hide_numerator.all()
+
+
+def test_zero_stays_published_and_a_small_rate_denominator_hides_its_numerator():
+    cells = family(
+        "A", {"opiate": 3, "alcohol_only": 0, "non_opiate_only": 40, "non_opiate_and_alcohol": 75}
+    )
+    decisions, published, result = protect(frame(cells), {})
+    shown = published.set_index("breakdown")
+    assert shown.loc["alcohol_only"].numerator == 0  # a zero discloses nothing: kept
+    assert shown.loc["opiate"].is_suppressed and shown.loc["non_opiate_only"].is_suppressed
+    assert shown.loc["all"].numerator == 118 and result.passed
+    rate = frame({("A", "all"): 1}, metric="successful_completion_rate").assign(
+        unit="percentage", denominator=3.0
+    )
+    decisions = suppression.decide(rate, {}, {})
+    assert decisions.rows.hide_denominator.all() and decisions.rows.hide_numerator.all()
+    assert decisions.reasons == {"primary": 2}
