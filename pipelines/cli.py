@@ -21,6 +21,10 @@ def _refresh(args: argparse.Namespace) -> int:
 
     outcome = run_refresh()
     print()
+    print("Data quality:")
+    for line in outcome.data_quality:
+        print(f"  {line}")
+    print()
     print(outcome.explanation())
     for path in outcome.published:
         print(f"  {path}")

@@ -28,6 +28,65 @@ _TYPE_RULES = {
     "date": ("an ISO date (YYYY-MM-DD)", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
     "boolean": ("true or false", r"^(true|false)$"),
 }
+# What to do about a cell of the wrong shape, in the words of the tool that wrote it.
+_TYPE_REMEDIES = {
+    "integer": "write whole numbers without thousands separators, spaces or decimals "
+    "(1234, not 1,234)",
+    "decimal": "write numbers with a point for decimals (1234.5)",
+    "date": "write dates as YYYY-MM-DD, e.g. 2024-01-05 (in Excel, format the column as "
+    "yyyy-mm-dd before saving); the day and month order of 05/01/2024 is never guessed",
+    "boolean": "write true or false",
+}
+# The first bytes of files that are not text: what they are, and what to do.
+_NOT_CSV_SIGNATURES = {
+    b"PK\x03\x04": "a zip archive or an Excel workbook (.xlsx)",
+    b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook (.xls)",
+    b"%PDF": "a PDF document",
+}
+SAVE_AS_CSV = "open it in Excel and save it as 'CSV UTF-8 (Comma delimited) (*.csv)'"
+
+
+def check_file_shape(raw_file: RawFile, path: Path) -> str:
+    """Refuse, in plain words, what is not a CSV file as the contract defines it (a folder, a
+    broken link, an empty file, a workbook or archive under a .csv name, text that is not
+    UTF-8); return the file's sha256. A UTF-8 byte-order mark and CRLF line ends are fine."""
+    name = raw_file.filename
+    if path.is_symlink() and not path.exists():
+        raise RawFileError(
+            name,
+            "a readable file",
+            f"is a link to {path.readlink()}, which does not exist: put the file itself (or a "
+            "working link) in the raw folder",
+        )
+    if path.is_dir():
+        raise RawFileError(
+            name, "a readable file", "is a folder, not a file: put the CSV file itself here"
+        )
+    data = path.read_bytes()
+    if not data:
+        raise RawFileError(
+            name, "not empty", "the file is empty (0 bytes): export it again, with its header row"
+        )
+    for signature, what in _NOT_CSV_SIGNATURES.items():
+        if data.startswith(signature):
+            raise RawFileError(
+                name,
+                "a CSV file",
+                f"is {what} saved under a .csv name, not CSV text: {SAVE_AS_CSV}",
+            )
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        raise RawFileError(
+            name,
+            "UTF-8 text",
+            f"line {line}, byte {error.start - line_start + 1} of the line, holds the byte "
+            f"0x{data[error.start]:02X}, which is not UTF-8: the file was probably saved as "
+            f"'CSV (Comma delimited)' (Windows-1252). {SAVE_AS_CSV[0].upper()}{SAVE_AS_CSV[1:]}",
+        ) from error
+    return hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -116,7 +175,7 @@ def load_raw_file(
     typed_columns = ", ".join(
         f"{_quote(c.name)} {contract.DUCKDB_TYPES[c.type]}" for c in raw_file.columns
     )
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():  # a broken link is refused below
         if raw_file.required:
             raise RawFileError(
                 raw_file.filename, "required file", f"required file not found in {raw_dir}"
@@ -127,6 +186,7 @@ def load_raw_file(
         )
         return IngestResult(raw_file, False, 0, None, None, path)
 
+    digest = check_file_shape(raw_file, path)
     header = read_header(path)
     positions = check_header(raw_file, header)
     # null padding and quoted line breaks together need DuckDB's serial reader.
@@ -174,7 +234,8 @@ def load_raw_file(
                     raw_file.filename,
                     f"{column.header} is {description}",
                     f"column {column.header!r} holds {value!r}, which is not {description}"
-                    + (f" ({len(bad)} rows like this)" if len(bad) > 1 else ""),
+                    + (f" ({len(bad)} rows like this)" if len(bad) > 1 else "")
+                    + f": {_TYPE_REMEDIES[column.type]}",
                     row=row,
                 )
         selects.append(f"{_typed(column, cleaned)} AS {_quote(column.name)}")
@@ -191,7 +252,6 @@ def load_raw_file(
         as_of = con.execute(
             f"SELECT greatest({', '.join(f'max({_quote(c)})' for c in date_columns)}) FROM {table}"
         ).fetchone()[0]
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return IngestResult(raw_file, True, quality.rows_kept, as_of, digest, path, quality)
 
 

@@ -145,6 +145,7 @@ def run_record(
     published: dict | None = None,
     failures: list[str] | None = None,
     disclosure: dict | None = None,
+    data_quality: list[str] | None = None,
 ) -> dict:
     current = settings.current()
     inputs = input_fingerprints(current.raw_dir) if current.raw_dir.is_dir() else {}
@@ -183,6 +184,7 @@ def run_record(
         "checks": checks or {},
         "published": published or {},
         "disclosure": disclosure or {},
+        "data_quality": data_quality or [],
         "failures": failures or [],
     }
 

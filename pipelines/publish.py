@@ -196,6 +196,9 @@ def published_marts_asset(
     publication = publish(warehouse_path, Path(marts_folder.path), marts, report)
     for path in publication.files:
         context.log.info(f"published {path}")
+    data_quality = quality_report.summary(
+        warehouse_path, checks, Path(marts_folder.path) / quality_report.REPORT_NAME
+    )
     stats = context.instance.get_run_stats(context.run_id)
     operations.write_run_record(
         Path(marts_folder.path),
@@ -210,6 +213,7 @@ def published_marts_asset(
             },
             published={name: rows for name, rows in publication.tables.items()},
             disclosure=publication.disclosure,
+            data_quality=data_quality,
         ),
     )
     if publication.protection is not None:
@@ -218,6 +222,7 @@ def published_marts_asset(
     return dg.MaterializeResult(
         metadata={
             "marts_dir": dg.MetadataValue.path(str(publication.marts_dir)),
+            "data_quality": dg.MetadataValue.md("\n".join(f"- {line}" for line in data_quality)),
             "files": [p.name for p in publication.files],
             **{f"rows/{name}": rows for name, rows in publication.tables.items()},
             **{

@@ -53,7 +53,11 @@ class _ProgressHandler(logging.Handler):
             evaluation = event.event_specific_data
             if not evaluation.passed:
                 key = evaluation.asset_check_key
-                self.echo(f"  check failed: {key.asset_key.to_user_string()} {key.name}")
+                where = f"{key.asset_key.to_user_string()} {key.name}"
+                if evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                    self.echo(f"  check failed: {where}")
+                else:
+                    self.echo(f"  warning (does not stop the refresh): {where}")
         elif kind == "STEP_FAILURE":
             self.echo(f"  FAILED: {step}")
 
@@ -81,6 +85,7 @@ class RefreshOutcome:
     report_path: Path | None = None
     # the marts were swapped in before a later step (docs, pack) failed
     has_published_marts: bool = False
+    data_quality: list[str] = field(default_factory=list)  # the short summary
 
     def explanation(self) -> str:
         if self.success:
@@ -208,6 +213,9 @@ def run_refresh(
             quality_report.render(checks, quarantined, "stopped, nothing published", failures),
             encoding="utf-8",
         )
+    data_quality = quality_report.summary(
+        current.warehouse, quality_report.checks_of_run(active_instance, result.run_id), report_path
+    )
     return RefreshOutcome(
         result.success,
         current,
@@ -217,4 +225,5 @@ def run_refresh(
         log_path,
         report_path,
         has_published_marts,
+        data_quality,
     )

@@ -123,3 +123,75 @@ def render(
             f"{rule.reference} | {rule.checked_by} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _query_warehouse(warehouse: Path, sql: str) -> list[tuple]:
+    """Rows of a read-only query; none when the warehouse or the relation is not there (the
+    refresh's failure says why)."""
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return []
+    try:
+        return con.execute(sql).fetchall()
+    except duckdb.Error:
+        return []
+    finally:
+        con.close()
+
+
+def _not_produced(warehouse: Path) -> list[tuple[str, str, int]]:
+    """(metric, why, rows): published rows without a value, by the note that says why."""
+    return _query_warehouse(
+        warehouse,
+        """
+        SELECT metric_id, value_note, count(*) FROM marts.fct_outcomes
+        WHERE value IS NULL AND value_note IS NOT NULL
+        GROUP BY ALL ORDER BY metric_id, value_note
+        """,
+    )
+
+
+def _incomplete_populations(warehouse: Path) -> list[tuple[str, int, str | None]]:
+    return _query_warehouse(
+        warehouse,
+        "SELECT area_code, mid_year, incomplete_members FROM "
+        "intermediate.int_population__area_years WHERE NOT is_complete ORDER BY ALL",
+    )
+
+
+def summary(warehouse: Path, checks: list[CheckLine], report_path: Path | None = None) -> list[str]:
+    """The short data-quality summary printed at the end of every refresh, shown in the UI and
+    kept in the run record: what was set aside, the warnings, and what was not produced."""
+    lines = []
+    quarantined = quarantine_summary(warehouse)
+    if quarantined:
+        total = sum(rows for _, _, rows, _ in quarantined)
+        lines.append(
+            f"{total:,} rows were set aside (quarantined) and are left out of every metric:"
+        )
+        lines += [f"  {rows:,} from {file}: {rule}" for file, rule, rows, _ in quarantined]
+    else:
+        lines.append("No rows were set aside (quarantined).")
+    warnings = [c for c in checks if not c.passed and c.severity != "ERROR"]
+    for check in warnings:
+        lines.append(
+            f"Warning (does not stop the refresh): {check.check} on {check.asset}"
+            + (f": {check.detail}" if check.detail else "")
+        )
+    incomplete = _incomplete_populations(warehouse)
+    if incomplete:
+        shown = ", ".join(
+            f"{area} {year}" + (f" (missing in {members})" if members else "")
+            for area, year, members in incomplete[:10]
+        )
+        more = f" and {len(incomplete) - 10} more" if len(incomplete) > 10 else ""
+        lines.append(
+            "No rate was calculated on these incomplete populations (an age band, sex or "
+            f"member authority missing): {shown}{more}."
+        )
+    for metric, why, rows in _not_produced(warehouse):
+        lines.append(f"Not produced: {metric}, {rows:,} rows: {why}")
+    if report_path is not None:
+        lines.append(f"Details: {report_path}")
+    return lines

@@ -4,6 +4,7 @@ file and the rule, the previous publication byte-for-byte unchanged; or the row 
 with its reason and the refresh carried on."""
 
 import csv
+import json
 from pathlib import Path
 
 import duckdb
@@ -57,7 +58,31 @@ def truncate(raw, name):
     (raw / name).write_text(text[: len(text) // 2], encoding="utf-8")  # cut mid-row
 
 
+def save_as_windows_1252(raw, name):
+    rows = read(raw, name)
+    rows[3][rows[0].index("area_name")] = "Hull, Kingston upon (Réf)"
+    with (raw / name).open("w", newline="", encoding="cp1252") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def replace_with_broken_link(raw, name):
+    (raw / name).unlink()
+    (raw / name).symlink_to(raw / "exports" / name)
+
+
+# Other shapes that are not CSV (0 bytes, a workbook, a folder) are refused by the same step
+# with the same effect: their messages are tested in unit/test_raw_shapes.py.
 BLOCKED = {
+    "not-utf8": (
+        lambda raw: save_as_windows_1252(raw, "ons_drug_deaths.csv"),
+        "ons_drug_deaths.csv",
+        "UTF-8 text",
+    ),
+    "broken-link": (
+        lambda raw: replace_with_broken_link(raw, "prevalence_estimates.csv"),
+        "prevalence_estimates.csv",
+        "a readable file",
+    ),
     "missing-column": (
         lambda raw: drop_column(raw, "treatment_journeys.csv", "treatment_start_date"),
         "treatment_journeys.csv",
@@ -226,8 +251,15 @@ def quarantine_run(tmp_path_factory):
                 rows[n][rows[0].index(column)] = value
             planted[case] = n
         write(raw, filename, rows)
+    # and a population gap: Leicester's 2023 mid-year without its 90+ women (the same refresh
+    # serves both: neither changes what the other tests look at)
+    population = read(raw, "population.csv")
+    write(raw, "population.csv", [r for r in population if r[:4] != GAP])
     outcome = run_refresh_in(raw, root / "warehouse.duckdb", root / "marts")
     return outcome, planted
+
+
+GAP = ["E06000016", "2023", "female", "90+"]
 
 
 @pytest.mark.parametrize("case", sorted(QUARANTINED))
@@ -244,3 +276,39 @@ def test_quarantined_with_reason_and_the_refresh_goes_on(case, quarantine_run):
     assert (row,) in rows, f"{rule}: row {row} not quarantined ({rows})"  # csv index = data row
     report = (quarantine_run.settings.marts_dir / "data_quality_report.md").read_text()
     assert rule in report and filename in report
+
+
+def test_the_console_says_what_was_set_aside_and_why(quarantine_run):
+    outcome, _ = quarantine_run
+    summary = "\n".join(outcome.data_quality)
+    assert "rows were set aside (quarantined)" in summary
+    for filename, _, _, rule in QUARANTINED.values():
+        assert f"from {filename}: {rule}" in summary, (filename, rule)
+    record = (outcome.settings.marts_dir / "run_record.jsonl").read_text().splitlines()[-1]
+    assert "rows were set aside" in json.loads(record)["data_quality"][0]
+
+
+def test_no_rate_is_calculated_on_an_incomplete_population(quarantine_run):
+    outcome, _ = quarantine_run
+    con = duckdb.connect(str(outcome.settings.warehouse), read_only=True)
+    rows = con.execute(
+        """
+        SELECT metric_id, area_code, year(period_end_date), value, value_note
+        FROM marts.fct_outcomes
+        WHERE metric_id IN ('drug_misuse_death_rate', 'drug_misuse_death_rate_dsr')
+          AND area_code IN ('E06000016', 'LLR', 'E10000018') AND breakdown = 'all'
+          AND month(period_end_date) = 12 AND year(period_end_date) BETWEEN 2022 AND 2024
+        ORDER BY ALL
+        """
+    ).fetchall()
+    by_key = {(m, a, y): (v, n) for m, a, y, v, n in rows}
+    for area in ("E06000016", "LLR"):  # Leicester and the partnership it belongs to
+        value, note = by_key[("drug_misuse_death_rate", area, 2023)]
+        assert value is None and "population incomplete for mid-year 2023" in note
+        for year in (2023, 2024):  # every three-year period holding 2023
+            value, note = by_key[("drug_misuse_death_rate_dsr", area, year)]
+            assert value is None and "population incomplete" in note
+        assert by_key[("drug_misuse_death_rate", area, 2022)][0] is not None
+    assert by_key[("drug_misuse_death_rate", "E10000018", 2023)][0] is not None
+    summary = "\n".join(outcome.data_quality)
+    assert "E06000016 2023 (missing in E06000016)" in summary and "LLR 2023" in summary

@@ -1,11 +1,17 @@
 """The Great Expectations suites: generated from the contract, and able to fail."""
 
+import csv
 import json
+from datetime import date
 
+import duckdb
 import pandas as pd
+import pytest
 
 from pipelines import contract
 from pipelines.checks import suites
+from pipelines.ingest import load_raw_file
+from tests.conftest import SAMPLE_RAW_DIR
 
 
 def test_raw_suites_are_generated_from_the_contract():
@@ -62,3 +68,45 @@ def test_published_suite_fails_a_suppressed_value_shown_as_zero():
     outcome = suites.validate(frame, "published_fct_outcomes")
     assert not outcome.success
     assert any(f.column == "value" for f in outcome.failures)
+
+
+PAIRED = {"discharge_date": ("discharge_reason",), "discharge_reason": ("discharge_date",)}
+OPTIONAL_COLUMNS = [
+    (raw_file, column)
+    for raw_file in contract.RAW_FILES
+    for column in raw_file.columns
+    if not column.not_null
+]
+
+
+@pytest.mark.parametrize(
+    ("raw_file", "column"),
+    OPTIONAL_COLUMNS,
+    ids=[f"{f.name}.{c.name}" for f, c in OPTIONAL_COLUMNS],
+)
+def test_an_optional_column_empty_on_every_row_is_accepted(raw_file, column, tmp_path):
+    """A provider that never fills an optional column sends it empty on every row: the ingest
+    rules and the raw suite must both accept that (a column max or min fails on all-NULL)."""
+    source = SAMPLE_RAW_DIR / raw_file.filename
+    if not source.exists():
+        pytest.skip(f"the sample has no {raw_file.filename}")
+    with source.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    header = [contract.normalise_header(h) for h in rows[0]]
+    wanted = contract.normalise_header(column.header)
+    if wanted not in header:
+        pytest.skip(f"the sample's {raw_file.filename} has no {column.header} column")
+    # a discharge date and its reason come together (a contract row rule): blank both
+    together = {column.header, *PAIRED.get(column.header, ())}
+    positions = [header.index(contract.normalise_header(h)) for h in together]
+    for row in rows[1:]:
+        for position in positions:
+            row[position] = ""
+    with (tmp_path / raw_file.filename).open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    con = duckdb.connect()
+    load_raw_file(con, raw_file, tmp_path, today=date(2026, 1, 1))
+    frame = con.execute(f'SELECT * FROM raw."{raw_file.name}"').df()
+    assert frame[column.name].isna().all()
+    check = suites.validate(frame, f"raw_{raw_file.name}", {"today": pd.Timestamp(date.today())})
+    assert check.success, [f.describe() for f in check.failures]

@@ -25,6 +25,12 @@ standard_population as (
 
 ),
 
+population_years as (
+
+    select * from {{ ref('int_population__area_years') }}
+
+),
+
 reporting_areas as (
 
     select * from {{ ref('int_reporting_areas') }}
@@ -105,7 +111,23 @@ bands as (
 
 ),
 
-rates as (
+-- each of the three mid-years complete: every band, both sexes, every member authority
+complete_years as (
+
+    select
+        population_years.area_code,
+        periods.period_end_date,
+        count(*) filter (where population_years.is_complete) as complete_mid_years
+    from population_years
+    inner join periods
+        on
+            population_years.mid_year
+            between year(periods.period_start_date) and year(periods.period_end_date)
+    group by all
+
+),
+
+band_rates as (
 
     select
         area_code,
@@ -123,6 +145,21 @@ rates as (
         ) as standardised_rate_variance
     from bands
     group by area_code, period_end_date
+
+),
+
+rates as (
+
+    select
+        band_rates.* replace (
+            band_rates.has_complete_population
+            and coalesce(complete_years.complete_mid_years, 0) = 3 as has_complete_population
+        )
+    from band_rates
+    left join complete_years
+        on
+            band_rates.area_code = complete_years.area_code
+            and band_rates.period_end_date = complete_years.period_end_date
 
 )
 

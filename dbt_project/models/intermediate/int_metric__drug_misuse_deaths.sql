@@ -2,7 +2,7 @@
 
 -- metrics.md 10: register deaths with registration_date in W (all ages), and the crude rate
 -- per 100,000 residents (all ages, both sexes) of the mid-year in which E falls. The rate is
--- NULL, with a note, where that mid-year's population is missing.
+-- NULL, with a note, where that mid-year's population is missing or incomplete.
 with
 
 deaths as (
@@ -11,15 +11,9 @@ deaths as (
 
 ),
 
-population as (
+area_populations as (
 
-    select * from {{ ref('stg_ons__population') }}
-
-),
-
-reporting_areas as (
-
-    select * from {{ ref('int_reporting_areas') }}
+    select * from {{ ref('int_population__area_years') }}
 
 ),
 
@@ -48,34 +42,6 @@ death_counts as (
 
 ),
 
--- a reporting area's population is known only when every member has one for that mid-year
-member_populations as (
-
-    select
-        reporting_areas.reporting_area_code,
-        reporting_areas.member_area_code,
-        reporting_areas.member_count,
-        population.mid_year,
-        sum(population.population) as population
-    from reporting_areas
-    inner join population
-        on reporting_areas.member_area_code = population.area_code
-    group by all
-
-),
-
-area_populations as (
-
-    select
-        member_populations.reporting_area_code as area_code,
-        member_populations.mid_year,
-        sum(member_populations.population) as population,
-        count(*) = any_value(member_populations.member_count) as has_every_member
-    from member_populations
-    group by all
-
-),
-
 counted as (
 
     {{ complete_metric_rows('drug_misuse_deaths', 'death_counts', has_denominator=false) }}
@@ -93,12 +59,18 @@ crude_rates as (
     select
         crude_rate_frame.* exclude (denominator, value_note),
         case
-            when area_populations.has_every_member
+            when area_populations.is_complete
                 then cast(area_populations.population as bigint)
         end as denominator,
         case
-            when area_populations.has_every_member then null
-            else 'no population estimate for mid-year ' || year(crude_rate_frame.period_end_date)
+            when area_populations.is_complete then null
+            when area_populations.area_code is null
+                then
+                    'no population estimate for mid-year '
+                    || year(crude_rate_frame.period_end_date)
+            else
+                'population incomplete for mid-year ' || year(crude_rate_frame.period_end_date)
+                || ' (an age band, sex or member authority missing): rate not calculated'
         end as value_note
     from crude_rate_frame
     left join area_populations
