@@ -21,6 +21,7 @@ feasible points that spread the cells apart (a cell seen at two values 4 apart i
 safe, whatever its exact range); only the cells left over get their own pair of LPs.
 """
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 
@@ -253,11 +254,14 @@ def audit(
     truth: pd.DataFrame,
     compositions: dict[str, tuple[str, ...]],
     memberships: dict[str, tuple[str, ...]],
+    solved: dict | None = None,
 ) -> AuditResult:
     """Attack `published` (the shareable fct_outcomes: ROW_KEY, area_type, unit, numerator,
     denominator, is_suppressed). `truth`: the restricted fct_outcomes (which relations hold);
     `compositions`: composite breakdown -> parts; `memberships`: area -> member authorities,
-    as published in dim_area (England -> every authority when England is published)."""
+    as published in dim_area (England -> every authority when England is published).
+    `solved`: pass the same dict to the audits of successive rounds of one publication: a group
+    of cells whose LP is exactly the same as in an earlier round is not solved again."""
     started = time.perf_counter()
     cells = _cells(published, truth)
     con = duckdb.connect()
@@ -325,12 +329,24 @@ def audit(
     # (b) linear programmes over the cells propagation left open
     open_cells = np.flatnonzero(unknown)
     if len(open_cells):
-        _bound_by_lp(result, cells, terms, value, unknown, signed, open_cells, finding)
+        _bound_by_lp(
+            result,
+            cells,
+            terms,
+            value,
+            unknown,
+            signed,
+            open_cells,
+            finding,
+            {} if solved is None else solved,
+        )
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _bound_by_lp(result, cells, terms, value, unknown, signed, open_cells, finding) -> None:
+def _bound_by_lp(
+    result, cells, terms, value, unknown, signed, open_cells, finding, solved: dict
+) -> None:
     import highspy
 
     column_of = np.full(len(cells), -1)
@@ -417,7 +433,7 @@ def _bound_by_lp(result, cells, terms, value, unknown, signed, open_cells, findi
         if not len(rows):  # a cell no relation ties: its bounds are its range
             low_of[columns], high_of[columns] = lower[columns], upper[columns]
             continue
-        low, high, solves = _group_ranges(
+        problem = (
             matrix[rows][:, columns].tocsc(),
             rows_lower[rows],
             rows_upper[rows],
@@ -426,8 +442,15 @@ def _bound_by_lp(result, cells, terms, value, unknown, signed, open_cells, findi
             truth[columns],
             is_integer[columns],
         )
-        low_of[columns], high_of[columns] = low, high
-        result.lp_solves += solves
+        # the same cells under the same constraints: the same ranges
+        key = hashlib.sha256(open_cells[columns].astype(np.int64).tobytes())
+        for part in (problem[0].indptr, problem[0].indices, problem[0].data, *problem[1:]):
+            key.update(np.ascontiguousarray(part).tobytes())
+        key = key.hexdigest()
+        if key not in solved:
+            solved[key] = _group_ranges(*problem)
+            result.lp_solves += solved[key][2]
+        low_of[columns], high_of[columns] = solved[key][0], solved[key][1]
 
     counts = np.array([_whole_values(low_of[c], high_of[c], bool(is_integer[c])) for c in range(n)])
     for column in np.flatnonzero(counts < rule.MIN_FEASIBLE_VALUES):

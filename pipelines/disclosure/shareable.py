@@ -304,6 +304,7 @@ def protect(
     areas = con.execute(f"select area_code, member_area_codes from {areas_relation}").df()
     reader_memberships = published_memberships(areas, truth)
     widen: list[tuple] = []
+    solved: dict = {}  # LP groups already solved in an earlier round
     for round_number in range(1, MAX_AUDIT_ROUNDS + 1):
         decisions = suppression.decide(
             truth, compositions, memberships, widen, home_areas=frozenset({settings.home_area()})
@@ -314,7 +315,7 @@ def protect(
             f"numerator, denominator, is_suppressed from "
             f"({outcomes_sql(f'{catalog}.{outcomes_mart.relation}', outcomes_mart)})"
         ).df()
-        result = audit.audit(published, truth, compositions, reader_memberships)
+        result = audit.audit(published, truth, compositions, reader_memberships, solved)
         if result.passed:
             return Protection(
                 decisions, result, round_number, int(published.is_suppressed.sum()), len(truth)
