@@ -13,7 +13,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,7 +52,11 @@ class Publication:
     files: list[Path]
     tables: dict[str, int]  # name -> rows
     protection: Protection | None = None
-    disclosure: dict[str, object] = field(default_factory=dict)  # the audit's figures
+
+    @property
+    def disclosure(self) -> dict[str, object]:
+        """The suppression's and the audit's figures (none when fct_outcomes is not published)."""
+        return self.protection.figures() if self.protection is not None else {}
 
 
 def check_shareable_copy(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[str]:
@@ -150,13 +154,7 @@ def publish(
             target = marts_dir / path.name
             os.replace(path, target)
             published.append(target)
-        return Publication(
-            marts_dir,
-            published,
-            tables,
-            protection,
-            protection.figures() if protection is not None else {},
-        )
+        return Publication(marts_dir, published, tables, protection)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

@@ -195,6 +195,7 @@ def run_refresh(
     if has_published_marts:
         published = sorted(p for p in current.marts_dir.iterdir() if not p.name.startswith("."))
     failures = [] if result.success else _failures(result)
+    checks = quality_report.checks_of_run(active_instance, result.run_id)
     report_path = current.marts_dir / REPORT_NAME
     if not result.success:
         stats = active_instance.get_run_stats(result.run_id)
@@ -207,15 +208,12 @@ def run_refresh(
     if not has_published_marts:
         # the marts folder keeps the last good publication (and its report) untouched
         report_path = current.warehouse.with_name(current.warehouse.stem + ".quality_report.md")
-        checks = quality_report.checks_of_run(active_instance, result.run_id)
         quarantined = quality_report.quarantine_summary(current.warehouse)
         report_path.write_text(
             quality_report.render(checks, quarantined, "stopped, nothing published", failures),
             encoding="utf-8",
         )
-    data_quality = quality_report.summary(
-        current.warehouse, quality_report.checks_of_run(active_instance, result.run_id), report_path
-    )
+    data_quality = quality_report.summary(current.warehouse, checks, report_path)
     return RefreshOutcome(
         result.success,
         current,

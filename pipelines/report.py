@@ -45,25 +45,33 @@ def checks_of_run(instance: dg.DagsterInstance, run_id: str) -> list[CheckLine]:
     return sorted(lines, key=lambda c: (c.passed, c.asset, c.check))
 
 
-def quarantine_summary(warehouse: Path) -> list[tuple]:
-    """(file, rule, rows, example source rows) from the warehouse's quarantine table."""
+def _query_warehouse(warehouse: Path, sql: str) -> list[tuple]:
+    """Rows of a read-only query; none when the warehouse or the relation is not there (the
+    refresh's failure says why)."""
     try:
         con = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error:
         return []
     try:
-        return con.execute(
-            f"""
-            SELECT file_name, rule_id, count(*) AS rows,
-                   string_agg(source_row_number::varchar, ', ' ORDER BY source_row_number)
-                       FILTER (WHERE source_row_number IS NOT NULL) AS examples
-            FROM {quality.QUARANTINE_TABLE} GROUP BY 1, 2 ORDER BY 1, 2
-            """
-        ).fetchall()
-    except duckdb.Error:  # no quarantine table yet: nothing was quarantined
+        return con.execute(sql).fetchall()
+    except duckdb.Error:
         return []
     finally:
         con.close()
+
+
+def quarantine_summary(warehouse: Path) -> list[tuple]:
+    """(file, rule, rows, example source rows) from the warehouse's quarantine table (none when
+    there is no table yet: nothing was quarantined)."""
+    return _query_warehouse(
+        warehouse,
+        f"""
+        SELECT file_name, rule_id, count(*) AS rows,
+               string_agg(source_row_number::varchar, ', ' ORDER BY source_row_number)
+                   FILTER (WHERE source_row_number IS NOT NULL) AS examples
+        FROM {quality.QUARANTINE_TABLE} GROUP BY 1, 2 ORDER BY 1, 2
+        """,
+    )
 
 
 def render(
@@ -123,21 +131,6 @@ def render(
             f"{rule.reference} | {rule.checked_by} |"
         )
     return "\n".join(lines) + "\n"
-
-
-def _query_warehouse(warehouse: Path, sql: str) -> list[tuple]:
-    """Rows of a read-only query; none when the warehouse or the relation is not there (the
-    refresh's failure says why)."""
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error:
-        return []
-    try:
-        return con.execute(sql).fetchall()
-    except duckdb.Error:
-        return []
-    finally:
-        con.close()
 
 
 def _not_produced(warehouse: Path) -> list[tuple[str, str, int]]:

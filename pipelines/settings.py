@@ -139,8 +139,7 @@ def _telemetry_off() -> None:
     # Dagster only honours the instance setting: keep a project-local DAGSTER_HOME whose
     # dagster.yaml disables it, unless the user points DAGSTER_HOME elsewhere.
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster")))
-    os.umask(OWNER_ONLY_UMASK)
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(parents=True, exist_ok=True)  # apply() below makes it owner-only
     config = home / "dagster.yaml"
     if not config.exists():
         config.write_text("telemetry:\n  enabled: false\n")

@@ -50,12 +50,17 @@ class Finding:
     high: float
     how: str  # propagation | linear_programme
 
-    def describe(self) -> str:
+    def describe(self, with_values: bool = False) -> str:
+        """Where the weak cell is and how it was found; its values only `with_values`, for the
+        restricted log (a refusal's message reaches the run record beside the marts)."""
         where = (
             f"{self.metric_id} {self.column}, {self.area_code}, {self.breakdown}, "
             f"period to {pd.Timestamp(self.period_end_date).date()}"
         )
-        if abs(self.high - self.low) < TOLERANCE:
+        exact = abs(self.high - self.low) < TOLERANCE
+        if not with_values:
+            return f"{where}: {'worked out exactly' if exact else 'narrowed'} ({self.how})"
+        if exact:
             return f"{where}: worked out exactly as {self.low:g} ({self.how})"
         return f"{where}: narrowed to {self.low:g}..{self.high:g} ({self.how})"
 
@@ -67,7 +72,6 @@ class AuditResult:
     determined: list[Finding] = field(default_factory=list)
     too_narrow: list[Finding] = field(default_factory=list)
     narrowest_values: int | None = None  # whole values in the narrowest feasible range
-    narrowest: Finding | None = None
     lp_solves: int = 0
     seconds: float = 0.0
 
@@ -462,11 +466,7 @@ def _bound_by_lp(
             result.too_narrow.append(found)
     # the narrowest range (for cells settled by feasible points alone, the range seen: the true
     # range is at least that wide)
-    column = int(np.argmin(counts))
-    result.narrowest_values = int(counts[column])
-    result.narrowest = finding(
-        int(open_cells[column]), low_of[column], high_of[column], "linear_programme"
-    )
+    result.narrowest_values = int(counts.min())
 
 
 def _group_ranges(matrix, rows_lower, rows_upper, lower, upper, start, is_integer):

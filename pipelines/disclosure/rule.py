@@ -78,7 +78,3 @@ PUBLIC_DENOMINATOR_METRICS = frozenset(
 )
 # Numerators that may be negative (an estimate minus a count): no lower bound of zero.
 SIGNED_NUMERATOR_METRICS = frozenset(relation.metric for relation in ESTIMATE_MINUS_COUNTS)
-
-
-def is_small(value) -> bool:
-    return value is not None and SMALL_NUMBER_MIN <= value <= SMALL_NUMBER_MAX

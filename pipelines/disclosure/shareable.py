@@ -215,8 +215,11 @@ class Protection:
     decisions: suppression.Decisions
     audit: audit.AuditResult
     rounds: int
-    suppressed_rows: int
     rows: int
+
+    @property
+    def suppressed_rows(self) -> int:
+        return self.decisions.suppressed_rows
 
     def figures(self) -> dict[str, object]:
         return {
@@ -317,10 +320,10 @@ def protect(
         ).df()
         result = audit.audit(published, truth, compositions, reader_memberships, solved)
         if result.passed:
-            return Protection(
-                decisions, result, round_number, int(published.is_suppressed.sum()), len(truth)
-            )
+            return Protection(decisions, result, round_number, len(truth))
         log.info("disclosure audit round %s: %s weak cells", round_number, len(result.failures))
+        for weak in result.failures:
+            log.debug("weak cell: %s", weak.describe(with_values=True))
         widen.extend(
             (f.metric_id, f.area_code, f.breakdown, f.period_end_date, f.column)
             for f in result.failures

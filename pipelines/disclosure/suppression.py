@@ -67,9 +67,6 @@ class _Equations:
     coefficients: np.ndarray
     kinds: list[str]
 
-    def terms(self, e: int) -> range:
-        return range(self.start[e], self.start[e + 1])
-
 
 def _cell_frame(outcomes: pd.DataFrame) -> pd.DataFrame:
     """One row per (row, column) cell with its index and value."""
@@ -218,10 +215,20 @@ def _compress(terms: pd.DataFrame, values: np.ndarray) -> tuple[_Equations, int]
     )
 
 
-def _public_and_signed(outcomes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class _Traits:
+    hideable: np.ndarray  # per cell: may be hidden
+    signed: np.ndarray  # per cell: may be negative (no lower bound)
+    over_zero: np.ndarray  # per row: the denominator is 0, so the numerator is 0 too
+    public_denominator: np.ndarray  # per row: a population or prevalence estimate
+
+
+def _traits(outcomes: pd.DataFrame) -> _Traits:
     n = len(outcomes)
-    public_denominator = outcomes["metric_id"].isin(rule.PUBLIC_DENOMINATOR_METRICS).to_numpy()
     is_count = (outcomes["unit"] == "count").to_numpy()
+    public_denominator = (
+        outcomes["metric_id"].isin(rule.PUBLIC_DENOMINATOR_METRICS).to_numpy() & ~is_count
+    )
     denominator_hideable = (
         outcomes["denominator"].notna().to_numpy() & ~public_denominator & ~is_count
     )
@@ -237,7 +244,7 @@ def _public_and_signed(outcomes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     signed = np.concatenate(
         [outcomes["metric_id"].isin(rule.SIGNED_NUMERATOR_METRICS).to_numpy(), np.zeros(n, bool)]
     )
-    return hideable, signed
+    return _Traits(hideable, signed, over_zero, public_denominator)
 
 
 def decide(
@@ -259,7 +266,8 @@ def decide(
     outcomes = outcomes.sort_values(KEY, kind="stable").reset_index(drop=True)
     n = len(outcomes)
     values = np.concatenate([outcomes[c].astype("float64").to_numpy() for c in COLUMNS])
-    hideable, signed = _public_and_signed(outcomes)
+    traits = _traits(outcomes)
+    hideable, signed = traits.hideable, traits.signed
     equations, not_holding = _compress(_terms(outcomes, compositions, memberships), values)
     m = len(equations.kinds)
 
@@ -276,7 +284,7 @@ def decide(
     value_of = values.tolist()
     is_signed = signed.tolist()
     can_hide = hideable.tolist()
-    over_zero = (outcomes["denominator"] == 0).fillna(False).tolist()
+    over_zero = traits.over_zero.tolist()
 
     hidden = [False] * (2 * n)
     reason: dict[int, str] = {}
@@ -303,12 +311,7 @@ def decide(
             hide(cell + n, "numerator_over_zero")
 
     small = (values >= rule.SMALL_NUMBER_MIN) & (values <= rule.SMALL_NUMBER_MAX)
-    is_count = (outcomes["unit"] == "count").to_numpy()
-    public_small_denominator = (
-        ~is_count
-        & outcomes["metric_id"].isin(rule.PUBLIC_DENOMINATOR_METRICS).to_numpy()
-        & small[n:]
-    )
+    public_small_denominator = traits.public_denominator & small[n:]
     for cell in np.flatnonzero(small & hideable).tolist():
         hide(cell, "primary")
     for row in np.flatnonzero(public_small_denominator & hideable[:n]).tolist():
