@@ -93,9 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
     extract = commands.add_parser(
         "extract",
         help="an outcome pack for one area and month, from the published marts",
-        description="Write an outcome pack (headline metrics with intervals, a year earlier, "
-        "England; trend charts; substance-group breakdowns; definitions and the disclosure "
-        "rule) from the published, disclosure-controlled marts.",
+        description="Write an outcome pack (the strategy scorecard: each objective's figures "
+        "with intervals, a year earlier, the tested direction of travel, England and the "
+        "neighbours; an overview against every authority; trend charts; substance-group "
+        "breakdowns; definitions and the disclosure rule) from the published, "
+        "disclosure-controlled marts.",
     )
     extract.add_argument("--area", required=True, help="area code, e.g. E06000016 or LLR")
     extract.add_argument(

@@ -22,7 +22,7 @@ import duckdb
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from pipelines import operations, settings
+from pipelines import neighbours, operations, settings
 from pipelines import report as quality_report
 from pipelines.disclosure.shareable import (
     OUTCOMES_MART,
@@ -96,6 +96,15 @@ def _protect_outcomes(
     return protect(con, "warehouse", outcomes[0], f"warehouse.{areas.relation}")
 
 
+def _write_parquet(con: duckdb.DuckDBPyConnection, name: str, folder: Path) -> int:
+    """Copy a published table to <folder>/<name>.parquet; its row count."""
+    con.execute(
+        f"COPY published.main.{name} TO '{folder / (name + '.parquet')}' "
+        "(FORMAT parquet, COMPRESSION zstd)"
+    )
+    return con.execute(f"SELECT count(*) FROM published.main.{name}").fetchone()[0]
+
+
 def publish(
     warehouse: Path,
     marts_dir: Path,
@@ -105,7 +114,9 @@ def publish(
     """Write every mart through disclosure control to Parquet and a BI DuckDB file, check the
     shareable copy, then move them into marts_dir. Nothing in marts_dir changes until every
     file is complete and checked. `report` renders the data-quality report, given the
-    publication check's findings; it is published with the marts."""
+    publication check's findings; it is published with the marts. With fct_outcomes,
+    dim_metric and dim_comparator published, the neighbour comparison is made from them (the
+    published numbers only)."""
     settings.open_folder(marts_dir)
     staging = marts_dir / f".publishing-{uuid.uuid4().hex}"
     staging.mkdir()
@@ -125,13 +136,11 @@ def publish(
                     f"CREATE TABLE published.main.{mart.name} AS "
                     f"{select_for(mart, 'warehouse', 'published')}"
                 )
-                con.execute(
-                    f"COPY published.main.{mart.name} TO '{staging / (mart.name + '.parquet')}' "
-                    "(FORMAT parquet, COMPRESSION zstd)"
-                )
-                tables[mart.name] = con.execute(
-                    f"SELECT count(*) FROM published.main.{mart.name}"
-                ).fetchone()[0]
+                tables[mart.name] = _write_parquet(con, mart.name, staging)
+            names = {mart.name for mart in marts}
+            if {OUTCOMES_MART, "dim_metric", neighbours.COMPARATORS_MART} <= names:
+                neighbours.create_table(con, "published")
+                tables[neighbours.TABLE] = _write_parquet(con, neighbours.TABLE, staging)
             published_at = datetime.now(UTC).replace(microsecond=0).isoformat()
             con.execute(
                 "CREATE TABLE published.main.publication AS SELECT ? AS published_at, ? AS tables",
@@ -234,13 +243,14 @@ def published_marts_asset(
 
 
 def headline_values(marts_dir: Path, area_code: str) -> dict[str, object]:
-    """The latest final value of each headline metric for the partnership's own area, as
+    """The latest final value of each strategy metric for the partnership's own area, as
     shown in the UI beside the publication."""
     con = duckdb.connect(str(marts_dir / settings.PUBLISHED_DUCKDB_NAME), read_only=True)
     try:
         rows = con.execute(
-            "SELECT metric_id, period_end_date::varchar, value, unit FROM fct_strategy_scorecard "
-            "WHERE area_code = ? ORDER BY metric_id",
+            "SELECT DISTINCT metric_id, period_end_date::varchar, value, unit "
+            "FROM fct_strategy_scorecard WHERE area_code = ? AND is_latest_final "
+            "ORDER BY metric_id",
             [area_code],
         ).fetchall()
     except duckdb.Error:

@@ -91,6 +91,53 @@ def dobson(
     return rate, rate + spread * (low_count - observed), rate + spread * (high_count - observed)
 
 
+# -- tests of change (the SQL is dbt_project/macros/change_tests.sql) ------------------------
+
+TREND_CHI_SQUARED_999 = 10.827566  # chi-squared, 1 df, at 99.9%: Fingertips' trend markers
+
+
+def two_proportions_z(x1: float, n1: float, x2: float, n2: float) -> float | None:
+    """Pooled z test of x1/n1 (later) against x2/n2 (earlier); None when undefined."""
+    if n1 <= 0 or n2 <= 0 or not 0 < x1 + x2 < n1 + n2:
+        return None
+    pooled = (x1 + x2) / (n1 + n2)
+    return (x1 / n1 - x2 / n2) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+
+
+def two_poisson_z(o1: float, e1: float, o2: float, e2: float) -> float | None:
+    """z test of two Poisson rates o1/e1 and o2/e2 (e = 1 for counts), pooled under no
+    change; None when there are no events or no exposure."""
+    if e1 <= 0 or e2 <= 0 or o1 + o2 <= 0:
+        return None
+    pooled = (o1 + o2) / (e1 + e2)
+    return (o1 / e1 - o2 / e2) / math.sqrt(pooled * (1 / e1 + 1 / e2))
+
+
+def two_dsrs_z(dsr1: float, variance1: float, dsr2: float, variance2: float) -> float | None:
+    """z test of two directly standardised rates with their variances."""
+    if variance1 + variance2 <= 0:
+        return None
+    return (dsr1 - dsr2) / math.sqrt(variance1 + variance2)
+
+
+def trend_chi_squared(
+    events: list[float], totals: list[float], scores: list[float] | None = None
+) -> tuple[float, float] | None:
+    """Chi-squared test for trend in proportions (as R's prop.trend.test): the statistic
+    (1 df) and the trend's sign (+ rising). Scores default to 1, 2, ... oldest first."""
+    scores = scores or [float(i) for i in range(1, len(events) + 1)]
+    total = sum(totals)
+    pooled = sum(events) / total
+    if not 0 < pooled < 1:
+        return None
+    score_events = sum(t * x for t, x in zip(scores, events, strict=True))
+    score_totals = sum(t * n for t, n in zip(scores, totals, strict=True))
+    squared = sum(t * t * n for t, n in zip(scores, totals, strict=True))
+    trend = score_events - pooled * score_totals
+    variance = pooled * (1 - pooled) * (squared - score_totals**2 / total)
+    return trend**2 / variance, math.copysign(1.0, trend)
+
+
 EXACT_SEED = (
     Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "exact_poisson_limits.csv"
 )

@@ -31,11 +31,13 @@ MAX_AUDIT_ROUNDS = 4
 @dataclass(frozen=True)
 class FollowSpec:
     """Columns of a derived mart that are blanked when the fct_outcomes cell they come from
-    (same metric, area, breakdown all, the period in `period_column`) is suppressed."""
+    (same metric, area, breakdown all, the period in `period_column`, or the month end
+    `months_earlier` before it) is suppressed."""
 
     period_column: str
     columns: tuple[str, ...]
     metric_id: str | None = None  # fixed metric, when the mart has no metric_id column
+    months_earlier: int = 0
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,12 @@ def published_marts(manifest_path: Path) -> list[PublishedMart]:
                 measure_columns=tuple(meta.get("disclosure_measure_columns", ())),
                 derived_columns=tuple(meta.get("disclosure_derived_columns", {}).items()),
                 follows=tuple(
-                    FollowSpec(f["period_column"], tuple(f["columns"]), f.get("metric_id"))
+                    FollowSpec(
+                        f["period_column"],
+                        tuple(f["columns"]),
+                        f.get("metric_id"),
+                        int(f.get("months_earlier", 0)),
+                    )
                     for f in meta.get("disclosure_follows", ())
                 ),
             )
@@ -167,16 +174,23 @@ def outcomes_sql(relation: str, mart: PublishedMart, decisions: str = DECISIONS_
 
 def follows_sql(relation: str, mart: PublishedMart, outcomes: str) -> str:
     """Blank a derived mart's columns wherever the fct_outcomes cell they come from is
-    suppressed, so the same number is hidden in every file."""
+    suppressed, so the same number is hidden in every file. The row's is_suppressed is its own
+    cell's (the first spec)."""
     joins, conditions = [], {}
     for n, spec in enumerate(mart.follows):
         alias = f"source_{n}"
         metric = f"'{spec.metric_id}'" if spec.metric_id else "derived.metric_id"
+        period = f"derived.{spec.period_column}"
+        if spec.months_earlier:
+            period = (
+                f"cast(last_day(date_trunc('month', {period}) - "
+                f"interval {spec.months_earlier} month) as date)"
+            )
         joins.append(
             f"left join {outcomes} as {alias} on {alias}.metric_id = {metric} "
             f"and {alias}.area_code = derived.area_code "
             f"and {alias}.breakdown = '{rule.TOTAL_BREAKDOWN}' "
-            f"and {alias}.period_end_date = derived.{spec.period_column}"
+            f"and {alias}.period_end_date = {period}"
         )
         for column in spec.columns:
             conditions.setdefault(column, []).append(f"coalesce({alias}.is_suppressed, false)")
@@ -184,9 +198,9 @@ def follows_sql(relation: str, mart: PublishedMart, outcomes: str) -> str:
         f"case when {' or '.join(c)} then null else derived.{column} end as {column}"
         for column, c in conditions.items()
     )
-    any_suppressed = " or ".join(sorted({c for cs in conditions.values() for c in cs}))
+    own_cell = "coalesce(source_0.is_suppressed, false)"
     return (
-        f"select derived.* replace ({replaced}), ({any_suppressed}) as is_suppressed "
+        f"select derived.* replace ({replaced}), {own_cell} as is_suppressed "
         f"from {relation} as derived {' '.join(joins)}"
     )
 

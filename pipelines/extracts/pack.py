@@ -15,12 +15,55 @@ import pandas as pd
 from pipelines import settings
 
 DISCLOSURE_RULE = (
-    "Counts of 1 to 4 are suppressed, and so is any rate or percentage whose numerator or "
-    "denominator is 1 to 4. Where a substance-group family has exactly one suppressed cell, the "
-    "next smallest cell is suppressed too (or the total, when every other cell is zero), and a "
-    "PHOF grouping containing a suppressed group is suppressed. Suppressed cells are empty and "
-    "marked; zero stays zero. Rates from fewer than 10 events are flagged as low reliability."
+    "Counts of 1 to 4 are not shown, and neither is any rate or percentage built on a count of "
+    "1 to 4. Other figures are hidden too wherever they could be used to work out a hidden one "
+    "(for example by taking the other areas of a partnership, or the other substance groups, "
+    "away from the total). Hidden figures say 'suppressed'; a zero is a real zero. Rates and "
+    "percentages from fewer than 10 events are less reliable."
 )
+HOW_TO_READ = (
+    "Direction of travel compares the value with the same period a year earlier and says "
+    "'improving' or 'worsening' only when the change is statistically significant at the 95% "
+    "level (a test suited to each kind of figure: two percentages, two counts or rates, or two "
+    "age-standardised rates); otherwise 'no significant change'. The recent trend looks at the "
+    "latest five yearly values of a percentage and reports a trend only when a chi-squared test "
+    "for trend finds one at the 99.9% level, as Fingertips does. 'Compared with England' and "
+    "'compared with neighbours' say 'better' or 'worse' when the 95% interval of the area's "
+    "value lies wholly on one side of England's value or of the neighbours' average. Rank 1 is "
+    "the best of the area and its neighbours."
+)
+DIRECTION_LABELS = {
+    "improving": "improving",
+    "worsening": "worsening",
+    "no_significant_change": "no significant change",
+    "not_available": "not available",
+}
+TREND_LABELS = {
+    "increasing_and_getting_better": "increasing and getting better",
+    "increasing_and_getting_worse": "increasing and getting worse",
+    "decreasing_and_getting_better": "decreasing and getting better",
+    "decreasing_and_getting_worse": "decreasing and getting worse",
+    "no_significant_change": "no significant change",
+    "not_available": "not available",
+}
+COMPARISON_LABELS = {
+    "better": "better",
+    "similar": "similar",
+    "worse": "worse",
+    "not_compared": "not compared",
+}
+HIDDEN = "not shown (small numbers)"  # a test or comparison blanked by disclosure control
+
+
+def period_label(start: date, end: date) -> str:
+    """A period as a board member reads it: 'April 2024 to March 2025'."""
+    return f"{start:%B %Y} to {end:%B %Y}"
+
+
+def _label(labels: dict[str, str], value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return HIDDEN
+    return labels[value]
 
 
 class ExtractError(Exception):
@@ -38,10 +81,12 @@ class Pack:
     period_end: date
     data_as_of: date
     published_at: str
-    summary: pd.DataFrame
+    summary: pd.DataFrame  # the strategy scorecard: one row per objective and metric
     trends: dict[str, pd.DataFrame]
     breakdowns: pd.DataFrame
     notes: pd.DataFrame
+    spine: pd.DataFrame  # each rate's area value against the range of all authorities
+    neighbours: pd.DataFrame  # the area's comparator areas (name, rank, list)
     metric_names: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -124,40 +169,13 @@ def _build(con: duckdb.DuckDBPyConnection, area_code: str, period: str | None) -
     ).df()
     outcomes["period_end_date"] = pd.to_datetime(outcomes["period_end_date"]).dt.date
     published_at = con.execute("SELECT published_at FROM publication").fetchone()[0]
-
-    summary_rows, trends = [], {}
-    for metric in headline.itertuples():
-        series = outcomes[(outcomes.metric_id == metric.metric_id) & (outcomes.breakdown == "all")]
-        series = series.sort_values("period_end_date")
-        if series.empty:
-            continue
-        trends[metric.metric_id] = series[
+    summary = _scorecard(con, area_code, period_end, metrics)
+    trends = {}
+    for metric_id in summary.metric_id.drop_duplicates():
+        series = outcomes[(outcomes.metric_id == metric_id) & (outcomes.breakdown == "all")]
+        trends[metric_id] = series.sort_values("period_end_date")[
             ["period_end_date", "value", "lower_95", "upper_95", "england_value", "is_suppressed"]
         ].reset_index(drop=True)
-        latest = series.iloc[-1]  # the period, or the latest year end before it
-        earlier_end = (pd.Timestamp(latest.period_end_date) - pd.offsets.MonthEnd(12)).date()
-        earlier = series[series.period_end_date == earlier_end]
-        previous = earlier.iloc[0] if len(earlier) else None
-        summary_rows.append(
-            {
-                "metric_id": metric.metric_id,
-                "metric": metric.metric_name,
-                "period_start": latest.period_start_date,
-                "period_end": latest.period_end_date,
-                "value": latest.value,
-                "lower_95": latest.lower_95,
-                "upper_95": latest.upper_95,
-                "unit": metric.unit,
-                "previous_value": None if previous is None else previous.value,
-                "direction_of_travel": _direction(latest, previous, metric.polarity),
-                "england_value": latest.england_value,
-                "comparison_to_england": latest.comparison_to_england,
-                "is_provisional": bool(latest.is_provisional),
-                "is_suppressed": bool(latest.is_suppressed),
-                "note": latest.value_note
-                or ("suppressed: small numbers" if latest.is_suppressed else ""),
-            }
-        )
     breakdowns = outcomes[
         (outcomes.period_end_date == period_end) & (outcomes.breakdown_type == "substance_group")
     ][
@@ -176,6 +194,8 @@ def _build(con: duckdb.DuckDBPyConnection, area_code: str, period: str | None) -
     ].sort_values(["metric_id", "breakdown"])
     as_of = outcomes.data_as_of_date.max()
     notes = metrics[
+        metrics.metric_id.isin(summary.metric_id) | metrics.metric_id.isin(breakdowns.metric_id)
+    ][
         [
             "metric_id",
             "metric_name",
@@ -185,7 +205,6 @@ def _build(con: duckdb.DuckDBPyConnection, area_code: str, period: str | None) -
             "period_definition",
             "unit",
             "polarity",
-            "interval_method",
             "source_files",
             "national_definition_note",
         ]
@@ -196,18 +215,146 @@ def _build(con: duckdb.DuckDBPyConnection, area_code: str, period: str | None) -
         period_end=period_end,
         data_as_of=pd.Timestamp(as_of).date(),
         published_at=published_at,
-        summary=pd.DataFrame(summary_rows),
+        summary=summary,
         trends=trends,
         breakdowns=breakdowns.reset_index(drop=True),
         notes=notes.reset_index(drop=True),
+        spine=_spine(con, area_code, summary, metrics),
+        neighbours=_neighbour_list(con, area_code),
         metric_names=dict(zip(metrics.metric_id, metrics.metric_name, strict=True)),
     )
 
 
-def _direction(latest, previous, polarity: str) -> str:
-    if previous is None or pd.isna(latest.value) or pd.isna(previous.value):
-        return "not available"
-    if latest.value == previous.value:
-        return "no change"
-    improving = (latest.value > previous.value) == (polarity == "higher_is_better")
-    return "improving" if improving else "worsening"
+def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()[0]
+    )
+
+
+def _scorecard(
+    con: duckdb.DuckDBPyConnection, area_code: str, period_end: date, metrics: pd.DataFrame
+) -> pd.DataFrame:
+    """Each objective's metrics at the pack's period (an annual metric: its latest period
+    ending on or before it), with the tested direction, England and the neighbours."""
+    has_neighbours = _table_exists(con, "fct_neighbour_comparison")
+    neighbour_columns = (
+        "n.neighbour_average, n.neighbours_with_value, n.rank_among_neighbours, "
+        "n.areas_ranked, n.neighbour_quintile, n.comparison_to_neighbours"
+        if has_neighbours
+        else "NULL AS neighbour_average, NULL AS neighbours_with_value, "
+        "NULL AS rank_among_neighbours, NULL AS areas_ranked, NULL AS neighbour_quintile, "
+        "NULL AS comparison_to_neighbours"
+    )
+    neighbour_join = (
+        "LEFT JOIN fct_neighbour_comparison AS n ON n.metric_id = s.metric_id "
+        "AND n.area_code = s.area_code AND n.period_end_date = s.period_end_date"
+        if has_neighbours
+        else ""
+    )
+    rows = con.execute(
+        f"""
+        SELECT s.*, {neighbour_columns}
+        FROM fct_strategy_scorecard AS s {neighbour_join}
+        WHERE s.area_code = ? AND s.period_end_date <= ?
+        QUALIFY row_number() OVER (
+            PARTITION BY s.objective_id, s.metric_id ORDER BY s.period_end_date DESC
+        ) = 1
+        ORDER BY s.objective_order, s.objective_id, s.metric_id
+        """,
+        [area_code, period_end],
+    ).df()
+    names = dict(zip(metrics.metric_id, metrics.metric_name, strict=True))
+    out = pd.DataFrame(
+        {
+            "objective_id": rows.objective_id,
+            "objective": rows.objective,
+            "working_group": rows.working_group,
+            "desired_direction": rows.desired_direction,
+            "metric_id": rows.metric_id,
+            "metric": rows.metric_id.map(names),
+            "period_start": pd.to_datetime(rows.period_start_date).dt.date,
+            "period_end": pd.to_datetime(rows.period_end_date).dt.date,
+            "value": rows.value,
+            "lower_95": rows.lower_95,
+            "upper_95": rows.upper_95,
+            "unit": rows.unit,
+            "previous_value": rows.previous_value,
+            "direction_of_travel": [_label(DIRECTION_LABELS, v) for v in rows.direction_of_travel],
+            "recent_trend": [_label(TREND_LABELS, v) for v in rows.recent_trend],
+            "england_value": rows.england_value,
+            "comparison_to_england": [
+                _label(COMPARISON_LABELS, v) for v in rows.comparison_to_england
+            ],
+            "neighbour_average": rows.neighbour_average,
+            "rank_among_neighbours": rows.rank_among_neighbours,
+            "areas_ranked": rows.areas_ranked,
+            "neighbour_quintile": rows.neighbour_quintile,
+            "comparison_to_neighbours": [
+                "not compared" if pd.isna(v) else COMPARISON_LABELS[v]
+                for v in rows.comparison_to_neighbours
+            ],
+            "is_provisional": rows.is_provisional.astype(bool),
+            "is_suppressed": rows.is_suppressed.astype(bool),
+            "note": [
+                "suppressed: small numbers" if hidden else (note if isinstance(note, str) else "")
+                for hidden, note in zip(rows.is_suppressed, rows.value_note, strict=True)
+            ],
+        }
+    )
+    out["period"] = [
+        period_label(a, b) for a, b in zip(out.period_start, out.period_end, strict=True)
+    ]
+    return out
+
+
+def _spine(
+    con: duckdb.DuckDBPyConnection, area_code: str, summary: pd.DataFrame, metrics: pd.DataFrame
+) -> pd.DataFrame:
+    """Fingertips' spine chart data: for each rate or percentage of the scorecard, the area's
+    value against every local authority's published value in the same period and England.
+    Published values only: a suppressed value is not in the range."""
+    polarity = dict(zip(metrics.metric_id, metrics.polarity, strict=True))
+    rows = []
+    for row in summary[summary.unit != "count"].drop_duplicates("metric_id").itertuples():
+        values = con.execute(
+            "SELECT value FROM fct_outcomes WHERE metric_id = ? AND breakdown = 'all' "
+            "AND period_end_date = ? AND area_type = 'local_authority' AND value IS NOT NULL",
+            [row.metric_id, row.period_end],
+        ).df()["value"]
+        if values.empty:
+            continue
+        rows.append(
+            {
+                "metric_id": row.metric_id,
+                "metric": row.metric,
+                "period": row.period,
+                "unit": row.unit,
+                "polarity": polarity[row.metric_id],
+                "value": None if row.is_suppressed else row.value,
+                "england_value": row.england_value,
+                "comparison_to_england": row.comparison_to_england,
+                "areas": len(values),
+                "lowest": values.min(),
+                "lower_quartile": values.quantile(0.25),
+                "upper_quartile": values.quantile(0.75),
+                "highest": values.max(),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _neighbour_list(con: duckdb.DuckDBPyConnection, area_code: str) -> pd.DataFrame:
+    """The area's comparator areas, nearest first, and whether this publication has them."""
+    if not _table_exists(con, "dim_comparator"):
+        return pd.DataFrame(
+            columns=["neighbour_rank", "area_name", "is_reported", "list_name", "version_date"]
+        )
+    return con.execute(
+        "SELECT c.neighbour_rank, c.comparator_area_name AS area_name, "
+        "coalesce(a.is_reported, false) AS is_reported, c.list_name, c.version_date "
+        "FROM dim_comparator AS c LEFT JOIN dim_area AS a ON a.area_code = c.comparator_area_code "
+        "WHERE c.area_code = ? ORDER BY c.neighbour_rank",
+        [area_code],
+    ).df()

@@ -89,6 +89,59 @@ def test_derived_publications_follow_the_pattern(refreshed):
     assert from_bi_file[0] == int(outcomes.is_suppressed.sum())
 
 
+def test_tests_trends_and_neighbours_read_published_cells_only(refreshed):
+    marts = refreshed.settings.marts_dir
+    outcomes = pd.read_parquet(marts / "fct_outcomes.parquet")
+    outcomes = outcomes[outcomes.breakdown == "all"]
+    hidden = set(
+        zip(
+            outcomes.metric_id,
+            outcomes.area_code,
+            pd.to_datetime(outcomes.period_end_date).dt.date,
+            outcomes.is_suppressed,
+            strict=True,
+        )
+    )
+    hidden = {cell[:3] for cell in hidden if cell[3]}
+    scorecard = pd.read_parquet(marts / "fct_strategy_scorecard.parquet")
+    checked = 0
+    for row in scorecard.itertuples():
+        end = pd.Timestamp(row.period_end_date)
+        trend_cells = {
+            (row.metric_id, row.area_code, (end - pd.offsets.MonthEnd(12 * k)).date())
+            for k in range(5)
+        }
+        if (row.metric_id, row.area_code, end.date()) in hidden:
+            assert pd.isna(row.value) and pd.isna(row.direction_of_travel)
+        if not pd.isna(row.previous_period_end_date) and (
+            (row.metric_id, row.area_code, pd.Timestamp(row.previous_period_end_date).date())
+            in hidden
+        ):
+            assert pd.isna(row.previous_value) and pd.isna(row.change_z_score)
+            assert pd.isna(row.direction_of_travel)
+            checked += 1
+        if trend_cells & hidden:
+            assert pd.isna(row.recent_trend) and pd.isna(row.trend_chi_squared)
+    assert checked > 0  # the sample has suppressed cells a year before a published one
+    # the neighbours' figures are the published values' own: recomputed from them here
+    comparison = pd.read_parquet(marts / "fct_neighbour_comparison.parquet")
+    comparators = pd.read_parquet(marts / "dim_comparator.parquet")
+    shown = outcomes[outcomes.value.notna()][["metric_id", "area_code", "period_end_date", "value"]]
+    pairs = comparison[["metric_id", "area_code", "period_end_date"]].merge(comparators)
+    neighbour_values = pairs.merge(
+        shown.rename(columns={"area_code": "comparator_area_code", "value": "neighbour_value"})
+    )
+    expected = neighbour_values.groupby(["metric_id", "area_code", "period_end_date"]).agg(
+        average=("neighbour_value", "mean"), count=("neighbour_value", "size")
+    )
+    got = comparison.set_index(["metric_id", "area_code", "period_end_date"])
+    got = got[got.neighbours_with_value > 0].join(expected, how="left")
+    assert len(got) > 1000
+    assert (got["count"] == got.neighbours_with_value).all()
+    assert ((got.average - got.neighbour_average).abs() < 1e-9).all()
+    assert comparison.loc[comparison.value.isna(), "rank_among_neighbours"].isna().all()
+
+
 def test_the_restricted_tier_is_owner_only_after_a_refresh(refreshed):
     current = refreshed.settings
     assert mode(current.warehouse) == 0o600

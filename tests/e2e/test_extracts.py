@@ -5,12 +5,13 @@ import shutil
 import subprocess
 
 import duckdb
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
 from pipelines import settings
 from pipelines.extracts.pack import ExtractError, build_pack
-from pipelines.extracts.writers import write_html, write_xlsx
+from pipelines.extracts.writers import COMPARISON_COLOURS, WRITERS, write_html, write_xlsx
 
 README = settings.PROJECT_ROOT / "README.md"
 
@@ -31,11 +32,11 @@ def published(marts, sql, params=()):
 def test_xlsx_pack_sheets_values_and_formats(marts, tmp_path):
     pack = build_pack(marts, "E06000016")
     book = load_workbook(write_xlsx(pack, tmp_path / "pack.xlsx"))
-    assert book.sheetnames == ["Summary", "Trends", "Breakdowns", "Notes"]
-    summary = book["Summary"]
+    assert book.sheetnames == ["Scorecard", "Overview", "Trends", "Breakdowns", "Notes"]
+    summary = book["Scorecard"]
     assert summary.freeze_panes == "A5"
     header = [c.value for c in summary[4]]
-    rows = {r[0]: r for r in summary.iter_rows(min_row=5, values_only=True) if r[0]}
+    rows = {r[2]: r for r in summary.iter_rows(min_row=5, values_only=True) if r[2]}
     dsr = rows["Deaths related to drug misuse, 3-year directly standardised rate"]
     expected = published(
         marts,
@@ -47,13 +48,24 @@ def test_xlsx_pack_sheets_values_and_formats(marts, tmp_path):
     assert dsr[header.index("Lower 95%")] == pytest.approx(expected[1])
     assert dsr[header.index("England")] == pytest.approx(expected[2])
     assert dsr[header.index("Compared with England")] == "worse"
+    assert dsr[header.index("Direction of travel")] == "no significant change"
+    assert dsr[header.index("Period")] == "January 2022 to December 2024"
     formats = {
-        summary.cell(row=r, column=1).value: summary.cell(row=r, column=4).number_format
+        summary.cell(row=r, column=3).value: summary.cell(row=r, column=5).number_format
         for r in range(5, summary.max_row + 1)
     }
     assert formats["Adults in treatment"] == "#,##0"
     assert formats["Continuity of care after release from prison"] == '0.0"%"'
-    assert len(book["Trends"]._charts) == len(pack.trends)
+    assert len(book["Trends"]._charts) == len(pack.trends) >= 10
+    # the overview's spine: a coloured cell for the area on every rate's row
+    overview = book["Overview"]
+    area_cells = [
+        cell
+        for row in overview.iter_rows(min_row=5, min_col=8)
+        for cell in row
+        if cell.fill.fgColor.rgb and cell.fill.fgColor.rgb[-6:] in COMPARISON_COLOURS.values()
+    ]
+    assert len(area_cells) == len(pack.spine) > 5
     notes = book["Notes"]
     assert "Disclosure control" in notes["A3"].value
     assert {r[0] for r in notes.iter_rows(min_row=5, values_only=True)} >= set(
@@ -85,10 +97,57 @@ def test_unknown_area_and_empty_period_are_clear_errors(marts):
         build_pack(marts, "E06000016", "March")
 
 
+def test_the_pack_answers_the_strategys_questions(marts):
+    pack = build_pack(marts, "E06000016", "2025-03")
+    objectives = pd.read_csv(settings.DBT_PROJECT_DIR / "seeds" / "strategy_objectives.csv")
+    assert sorted(zip(pack.summary.objective_id, pack.summary.metric_id, strict=True)) == sorted(
+        zip(objectives.objective_id, objectives.metric_id, strict=True)
+    )
+    order = dict(zip(objectives.objective_id, objectives.objective_order, strict=False))
+    assert list(pack.summary.objective_id.map(order)) == sorted(
+        order[o] for o in objectives.objective_id
+    )
+    rows = pack.summary.set_index("metric_id")
+    # the strategy's figures where their periods are the pack's (financial year 2024/25)
+    continuity = rows.loc["continuity_of_care_rate"]
+    assert round(continuity.value, 1) == 55.2
+    assert continuity.period == "April 2024 to March 2025"
+    assert round(rows.loc["drug_misuse_death_rate_dsr"].value, 1) == 14.7
+    assert rows.loc["drug_misuse_death_rate_dsr"].direction_of_travel == "no significant change"
+    assert round(rows.loc["unmet_need_alcohol"].value) == 80
+    assert round(rows.loc["unmet_need_opiate_crack"].value) == 50
+    assert round(rows.loc["continuity_of_care_rate"].lower_95, 1) < 55.2
+    # every rate has England or its neighbours beside it
+    rates = pack.summary[pack.summary.unit != "count"]
+    assert rates.neighbour_average.notna().all()
+    assert set(rates.comparison_to_neighbours) <= {"better", "similar", "worse"}
+    assert not pack.neighbours.empty
+    december = build_pack(marts, "E06000016", "2024-12").summary.set_index("metric_id")
+    assert december.loc["adults_in_treatment"].value == 2500
+    assert december.loc["adults_in_treatment"].period == "January 2024 to December 2024"
+
+
+def test_no_pack_holds_internal_words(marts, tmp_path):
+    pack = build_pack(marts, "E06000016")
+    for name, writer in WRITERS.items():
+        path = writer(pack, tmp_path / f"pack.{name}")
+        if name == "xlsx":
+            book = load_workbook(path)
+            text = " ".join(
+                str(c.value) for sheet in book for row in sheet.iter_rows() for c in row if c.value
+            )
+        else:
+            text = path.read_text(encoding="utf-8")
+        for word in ("metrics.md", "W(E)", "raw-data.md", "no_significant_change"):
+            assert word not in text, (name, word)
+
+
 def test_html_pack_is_self_contained_and_renders(marts, tmp_path):
-    page = write_html(build_pack(marts, "LLR"), tmp_path / "pack.html")
+    pack = build_pack(marts, "LLR")
+    page = write_html(pack, tmp_path / "pack.html")
     text = page.read_text()
     assert "<svg" in text and "Leicester, Leicestershire and Rutland" in text
+    assert text.count('class="spine"') == len(pack.spine) > 5
     assert not re.search(r'(src|href)="(https?:)?//', text)  # nothing fetched from elsewhere
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:

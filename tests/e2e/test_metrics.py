@@ -156,11 +156,22 @@ def test_scorecard_and_reconciliation(refreshed):
     marts = refreshed.settings.marts_dir
     scorecard = pd.read_parquet(marts / "fct_strategy_scorecard.parquet")
     dsr = scorecard[
-        (scorecard.area_code == LEICESTER) & (scorecard.metric_id == "drug_misuse_death_rate_dsr")
+        (scorecard.area_code == LEICESTER)
+        & (scorecard.metric_id == "drug_misuse_death_rate_dsr")
+        & scorecard.is_latest_final
     ].iloc[0]
     assert str(dsr.period_end_date) == "2024-12-31" and round(dsr.value, 1) == 14.7
     assert (
         str(dsr.previous_period_end_date) == "2023-12-31" and dsr.comparison_to_england == "worse"
+    )
+    # 14.5 to 14.7 per 100,000, intervals of about 12 to 17 around both: not a change
+    assert round(dsr.previous_value, 1) == 14.5
+    assert dsr.direction_of_travel == "no_significant_change" and not dsr.is_significant_change
+    # every objective of the strategy seed, for the partnership's own area
+    objectives = pd.read_csv(settings.DBT_PROJECT_DIR / "seeds" / "strategy_objectives.csv")
+    latest = scorecard[(scorecard.area_code == LEICESTER) & scorecard.is_latest_final]
+    assert set(zip(latest.objective_id, latest.metric_id, strict=True)) == set(
+        zip(objectives.objective_id, objectives.metric_id, strict=True)
     )
     reconciliation = pd.read_parquet(marts / "fct_ons_reconciliation.parquet")
     assert set(reconciliation.reconciliation_status) >= {
@@ -170,3 +181,78 @@ def test_scorecard_and_reconciliation(refreshed):
     }
     con = duckdb.connect(str(marts / settings.PUBLISHED_DUCKDB_NAME), read_only=True)
     assert con.execute("SELECT count(*) FROM dim_area WHERE area_code = 'LLR'").fetchone()[0] == 1
+
+
+def test_scorecard_tests_match_the_python_reference(refreshed):
+    """Every z statistic and trend statistic of the scorecard, recomputed from fct_outcomes
+    (and the DSR's variance) by pipelines.stats, on the restricted warehouse."""
+    con = duckdb.connect(str(refreshed.settings.warehouse), read_only=True)
+    try:
+        rows = con.execute("""
+            select s.metric_id, s.area_code, s.period_end_date, s.change_z_score,
+                s.trend_chi_squared, s.trend_first_period_end_date, s.recent_trend,
+                m.interval_method, m.unit, m.polarity,
+                o.numerator, o.denominator, o.value, p.numerator as previous_numerator,
+                p.denominator as previous_denominator, p.value as previous_value,
+                d.standardised_rate_variance as variance,
+                dp.standardised_rate_variance as previous_variance
+            from marts.fct_strategy_scorecard as s
+            join marts.dim_metric as m using (metric_id)
+            join marts.fct_outcomes as o on o.metric_id = s.metric_id
+                and o.area_code = s.area_code and o.breakdown = 'all'
+                and o.period_end_date = s.period_end_date
+            left join marts.fct_outcomes as p on p.metric_id = s.metric_id
+                and p.area_code = s.area_code and p.breakdown = 'all'
+                and p.period_end_date = s.previous_period_end_date
+            left join intermediate.int_metric__drug_misuse_death_rate_dsr as d
+                on d.metric_id = s.metric_id and d.area_code = s.area_code
+                and d.period_end_date = s.period_end_date
+            left join intermediate.int_metric__drug_misuse_death_rate_dsr as dp
+                on dp.metric_id = s.metric_id and dp.area_code = s.area_code
+                and dp.period_end_date = s.previous_period_end_date
+        """).df()
+        outcomes = con.execute(
+            "select metric_id, area_code, period_end_date, numerator, denominator "
+            "from marts.fct_outcomes where breakdown = 'all'"
+        ).df()
+    finally:
+        con.close()
+    outcomes["period_end_date"] = pd.to_datetime(outcomes.period_end_date).dt.date
+    points = outcomes.set_index(["metric_id", "area_code", "period_end_date"])
+    tested = trends = 0
+    for row in rows.itertuples():
+        if pd.isna(row.value) or pd.isna(row.previous_value):
+            expected = None
+        elif row.interval_method == "wilson":
+            expected = stats.two_proportions_z(
+                row.numerator, row.denominator, row.previous_numerator, row.previous_denominator
+            )
+        elif row.interval_method == "dobson":
+            expected = stats.two_dsrs_z(
+                row.value, row.variance, row.previous_value, row.previous_variance
+            )
+        elif row.unit == "count":
+            expected = stats.two_poisson_z(row.numerator, 1, row.previous_numerator, 1)
+        else:
+            expected = stats.two_poisson_z(
+                row.numerator, row.denominator, row.previous_numerator, row.previous_denominator
+            )
+        if expected is None:
+            assert pd.isna(row.change_z_score), row
+        else:
+            assert row.change_z_score == pytest.approx(expected, rel=1e-9), row
+            tested += 1
+        if not pd.isna(row.trend_chi_squared):
+            ends = pd.date_range(end=row.period_end_date, periods=5, freq="12ME")
+            five = [points.loc[(row.metric_id, row.area_code, e.date())] for e in ends]
+            statistic, sign = stats.trend_chi_squared(
+                [p.numerator for p in five], [p.denominator for p in five]
+            )
+            assert row.trend_chi_squared == pytest.approx(statistic, rel=1e-9), row
+            rising = row.recent_trend.startswith("increasing")
+            if statistic >= stats.TREND_CHI_SQUARED_999:
+                assert rising == (sign > 0), row
+            else:
+                assert row.recent_trend == "no_significant_change", row
+            trends += 1
+    assert tested > 1000 and trends > 100  # the sample exercises both, widely
