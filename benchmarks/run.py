@@ -6,6 +6,17 @@ the full data).
 
     .venv/bin/python benchmarks/run.py [--scales 0.01 0.1 1] [--runs 3] [--work /tmp/cdap-bench]
 
+Two commits side by side, on one machine in one call (A B A B ..., the ratio B / A per pair,
+as a noisy shared machine needs), on the shipped sample (`--raw sample`) or a national scale:
+
+    .venv/bin/python benchmarks/run.py --compare A B [--raw sample|0.01|1] [--runs 3] [--update]
+
+Each commit is checked out in its own worktree under --work and run with this interpreter (the
+two must share requirements.lock). The first refresh of each commit's warehouse is reported on
+its own; the runs after it give the medians. `--update` also times the one-month update per
+pair. At the end the two publications are compared row for row (every published table,
+`except all` both ways).
+
 Not part of the test suite. Each refresh is the real `cdap refresh` in its own process.
 """
 
@@ -64,8 +75,9 @@ def tree_rss_kib(root_pid: int) -> int:
     return total
 
 
-def refresh(raw: Path, warehouse: Path, marts: Path, home: Path) -> dict:
+def refresh(raw: Path, warehouse: Path, marts: Path, home: Path, root: Path = ROOT) -> dict:
     env = {**os.environ, "DAGSTER_HOME": str(home)}
+    env.pop("PYTHONPATH", None)
     command = [
         sys.executable,
         "-m",
@@ -80,7 +92,7 @@ def refresh(raw: Path, warehouse: Path, marts: Path, home: Path) -> dict:
     ]
     start = time.monotonic()
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     peak = 0
     done = threading.Event()
@@ -138,11 +150,142 @@ def one_month_earlier(raw: Path, target: Path, cutoff: date) -> None:
                 (target / name).write_bytes((raw / name).read_bytes())
 
 
+def raw_folder(work: Path, scale: float) -> Path:
+    """The generated national raw folder of a scale (made once, kept under --work)."""
+    raw = work / f"raw_{scale:g}"
+    if not (raw / "treatment_journeys.csv").exists():
+        started = time.monotonic()
+        counts = sample.generate_national(raw, scale=scale)
+        print(f"generated {scale:g}: {counts} in {time.monotonic() - started:.0f} s", flush=True)
+    return raw
+
+
+def worktree(work: Path, commit: str) -> tuple[str, Path]:
+    """A checkout of `commit` under work/ (made once per commit), and its short name."""
+    sha = subprocess.run(
+        ["git", "rev-parse", "--short", commit],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    tree = work / f"tree_{sha}"
+    if not (tree / "pipelines").exists():
+        subprocess.run(["rm", "-rf", str(tree)], check=True)
+        subprocess.run(["git", "worktree", "prune"], cwd=ROOT, check=True)
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(tree), sha],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+    return sha, tree
+
+
+def publication_differences(a: Path, b: Path) -> dict[str, str]:
+    """Every published Parquet file of two marts folders compared row for row."""
+    names = sorted({p.name for p in a.glob("*.parquet")} | {p.name for p in b.glob("*.parquet")})
+    differences = {}
+    with duckdb.connect() as con:
+        for name in names:
+            if not (a / name).exists() or not (b / name).exists():
+                differences[name] = "published by one commit only"
+                continue
+            left, right = f"read_parquet('{a / name}')", f"read_parquet('{b / name}')"
+            only_a = con.execute(f"select count(*) from (from {left} except all from {right})")
+            only_b = con.execute(f"select count(*) from (from {right} except all from {left})")
+            counts = (only_a.fetchone()[0], only_b.fetchone()[0])
+            rows = con.execute(f"select count(*) from {left}").fetchone()[0]
+            differences[name] = (
+                f"identical ({rows:,} rows)"
+                if counts == (0, 0)
+                else f"{counts[0]:,} rows only in A, {counts[1]:,} only in B"
+            )
+    return differences
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Two commits side by side: A B A B ..., the ratio per pair."""
+    args.work.mkdir(parents=True, exist_ok=True)
+    raw = ROOT / "data" / "raw" if args.raw == "sample" else raw_folder(args.work, float(args.raw))
+    commits = [worktree(args.work, c) for c in args.compare]
+    paths = {}
+    for sha, tree in commits:
+        run_dir = args.work / f"compare_{args.raw}_{sha}"
+        subprocess.run(["rm", "-rf", str(run_dir)], check=True)
+        paths[sha] = (run_dir / "w.duckdb", run_dir / "marts", run_dir / "home")
+        first = refresh(raw, *paths[sha], root=tree)
+        print(f"{sha} first refresh of a new warehouse: {first['wall']:.1f} s", flush=True)
+    saved = {}
+    if args.update:
+        earlier = args.work / f"raw_{args.raw}_previous_month"
+        if not (earlier / "treatment_journeys.csv").exists():
+            one_month_earlier(raw, earlier, date(2025, 8, 31))
+        for sha, tree in commits:
+            run_dir = args.work / f"update_{args.raw}_{sha}"
+            subprocess.run(["rm", "-rf", str(run_dir)], check=True)
+            update_paths = (run_dir / "w.duckdb", run_dir / "marts", run_dir / "home")
+            refresh(earlier, *update_paths, root=tree)  # the warehouse as it stood a month ago
+            refresh(earlier, *update_paths, root=tree)  # and warm
+            saved[sha] = (run_dir / "previous.duckdb", update_paths)
+            subprocess.run(["cp", str(update_paths[0]), str(saved[sha][0])], check=True)
+    results: dict[str, list[dict]] = {sha: [] for sha, _ in commits}
+    updates: dict[str, list[dict]] = {sha: [] for sha, _ in commits}
+    for n in range(args.runs):
+        for sha, tree in commits:
+            results[sha].append(refresh(raw, *paths[sha], root=tree))
+            line = f"run {n + 1} {sha}: refresh {results[sha][-1]['wall']:.1f} s"
+            if args.update:
+                previous, update_paths = saved[sha]
+                subprocess.run(["cp", str(previous), str(update_paths[0])], check=True)
+                updates[sha].append(refresh(raw, *update_paths, root=tree))
+                line += f", one-month update {updates[sha][-1]['wall']:.1f} s"
+            print(line, flush=True)
+    (a, _), (b, _) = commits
+    if args.runs:
+        report_pairs(commits, results, updates, args.update)
+    print(f"\npublications of {a} (A) and {b} (B), row for row:")
+    for name, verdict in publication_differences(paths[a][1], paths[b][1]).items():
+        print(f"  {name}: {verdict}")
+
+
+def report_pairs(commits, results, updates, with_updates: bool) -> None:
+    (a, _), (b, _) = commits
+    print()
+    print("| commit | refresh median (min-max) s | peak MiB | " + " | ".join(STAGES) + " |")
+    print("|---|---|---|" + "---|" * len(STAGES))
+    for sha, _ in commits:
+        walls = [r["wall"] for r in results[sha]]
+        stage = {k: statistics.median(r["stages"][k] for r in results[sha]) for k in STAGES}
+        print(
+            f"| {sha} | {statistics.median(walls):.1f} ({min(walls):.1f}-{max(walls):.1f}) | "
+            f"{max(r['peak_mib'] for r in results[sha]):.0f} | "
+            + " | ".join(f"{stage[k]:.1f}" for k in STAGES)
+            + " |"
+        )
+    ratios = [rb["wall"] / ra["wall"] for ra, rb in zip(results[a], results[b], strict=True)]
+    print(
+        f"\nrefresh {b} / {a} per pair: {', '.join(f'{r:.2f}' for r in ratios)}; "
+        f"median {statistics.median(ratios):.2f}"
+    )
+    if with_updates:
+        for sha, _ in commits:
+            update = statistics.median(r["wall"] for r in updates[sha])
+            full = statistics.median(r["wall"] for r in results[sha])
+            print(f"one-month update {sha}: {update:.1f} s, {update / full:.2f} of its refresh")
+        pairs = zip(updates[a], updates[b], strict=True)
+        update_ratios = [ub["wall"] / ua["wall"] for ua, ub in pairs]
+        print(f"one-month update {b} / {a}: median {statistics.median(update_ratios):.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=float, nargs="+", default=[0.01, 0.1, 1.0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path("/tmp/cdap-bench"))
+    parser.add_argument("--compare", nargs=2, metavar=("A", "B"), help="two commits")
+    parser.add_argument("--raw", default="sample", help="with --compare: sample or a scale")
+    parser.add_argument("--update", action="store_true", help="with --compare: time updates")
     args = parser.parse_args()
     print(
         f"machine: {os.cpu_count()} cores, "
@@ -150,15 +293,12 @@ def main() -> None:
         f"python {sys.version.split()[0]}; duckdb {duckdb.__version__}",
         flush=True,
     )
+    if args.compare:
+        compare(args)
+        return
     results = []
     for scale in args.scales:
-        raw = args.work / f"raw_{scale:g}"
-        if not (raw / "treatment_journeys.csv").exists():
-            started = time.monotonic()
-            counts = sample.generate_national(raw, scale=scale)
-            print(
-                f"generated {scale:g}: {counts} in {time.monotonic() - started:.0f} s", flush=True
-            )
+        raw = raw_folder(args.work, scale)
         with (raw / "treatment_journeys.csv").open() as handle:
             journeys = sum(1 for _ in handle) - 1
         # The first refresh of a new warehouse also parses the dbt project in full and makes the

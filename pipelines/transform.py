@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
@@ -131,6 +132,55 @@ class CdapDbtTranslator(DagsterDbtTranslator):
 
 translator = CdapDbtTranslator()
 
+# The seeds a warehouse holds, by fingerprint: lookups that change only with the project, so a
+# refresh loads (and tests) them only when they differ from what the warehouse already has.
+SEEDS_RECORD = "meta.loaded_seeds"
+_SEED_INPUTS = ("seeds", "dbt_project.yml", "macros/generate_schema_name.sql")
+
+
+def seeds_fingerprint() -> str:
+    """sha256 of what the seed tables are made from: the seed files and their configuration,
+    the schema naming, and the dbt-core version."""
+    project_dir = Path(dbt_project.project_dir)
+    digest = hashlib.sha256(importlib.metadata.version("dbt-core").encode())
+    for name in _SEED_INPUTS:
+        path = project_dir / name
+        for item in sorted([path] if path.is_file() else path.rglob("*")):
+            if item.is_file():
+                digest.update(str(item.relative_to(project_dir)).encode() + b"\0")
+                digest.update(item.read_bytes())
+    return digest.hexdigest()
+
+
+def loaded_seeds(warehouse: Path) -> str | None:
+    """The fingerprint of the seeds last loaded, and tested, into the warehouse."""
+    if not Path(warehouse).exists():
+        return None
+    schema, table = SEEDS_RECORD.split(".")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        recorded = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+        if not recorded:  # a warehouse that has never recorded its seeds
+            return None
+        return con.execute(f"select max(fingerprint) from {SEEDS_RECORD}").fetchone()[0]
+    finally:
+        con.close()
+
+
+def record_seeds(warehouse: Path, fingerprint: str | None) -> None:
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("create schema if not exists meta")
+        con.execute(f"create or replace table {SEEDS_RECORD} (fingerprint varchar)")
+        if fingerprint is not None:
+            con.execute(f"insert into {SEEDS_RECORD} values (?)", [fingerprint])
+    finally:
+        con.close()
+
 
 @dbt_assets(
     manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator
@@ -138,12 +188,23 @@ translator = CdapDbtTranslator()
 def cdap_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # Unit tests pin the SQL rules on hand-made rows: they run in the test suite, not on
     # every refresh (they do not depend on the data).
-    target_path = prepare_warehouse_target(settings.current().warehouse)
+    warehouse = settings.current().warehouse
+    target_path = prepare_warehouse_target(warehouse)
     # the folder is reused: a failed build must not leave the last run's results to be read
     (target_path / "run_results.json").unlink(missing_ok=True)
-    yield from dbt.cli(
-        ["build", "--exclude-resource-type", "unit_test"], context=context, target_path=target_path
-    ).stream()
+    arguments = ["build", "--exclude-resource-type", "unit_test"]
+    fingerprint = seeds_fingerprint()
+    if loaded_seeds(warehouse) == fingerprint:
+        # the warehouse holds these very seeds, loaded and tested: leave them (their tests
+        # go with them; a test between a seed and a model still runs)
+        arguments += ["--exclude", "resource_type:seed"]
+        context.log.info("seeds unchanged since they were loaded: not reloaded")
+    else:
+        record_seeds(warehouse, None)  # until this build has loaded and tested them
+    invocation = dbt.cli(arguments, context=context, target_path=target_path)
+    yield from invocation.stream()
+    if invocation.is_successful() and "resource_type:seed" not in arguments:
+        record_seeds(warehouse, fingerprint)
 
 
 def mart_asset_keys() -> list[dg.AssetKey]:

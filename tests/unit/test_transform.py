@@ -2,7 +2,9 @@
 
 import subprocess
 
-from pipelines import settings
+import duckdb
+
+from pipelines import settings, transform
 from pipelines.refresh import RefreshOutcome
 from pipelines.transform import (
     dbt_resource,
@@ -64,3 +66,16 @@ def test_a_failure_after_the_publication_does_not_say_nothing_was_published(tmp_
 def test_a_failure_before_the_publication_says_nothing_was_published(tmp_path):
     text = _outcome(tmp_path, has_published_marts=False).explanation()
     assert "Nothing was published" in text and "published__dbt_docs" in text
+
+
+def test_the_warehouse_records_the_seeds_it_holds(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert transform.loaded_seeds(warehouse) is None  # no warehouse yet
+    duckdb.connect(str(warehouse)).close()
+    assert transform.loaded_seeds(warehouse) is None  # a warehouse that never recorded them
+    fingerprint = transform.seeds_fingerprint()
+    transform.record_seeds(warehouse, fingerprint)
+    assert transform.loaded_seeds(warehouse) == fingerprint
+    transform.record_seeds(warehouse, None)  # a build that has not finished loading them
+    assert transform.loaded_seeds(warehouse) is None
+    assert len(fingerprint) == 64 and fingerprint == transform.seeds_fingerprint()
