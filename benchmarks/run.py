@@ -192,9 +192,10 @@ def publication_differences(a: Path, b: Path) -> dict[str, str]:
                 differences[name] = "published by one commit only"
                 continue
             left, right = f"read_parquet('{a / name}')", f"read_parquet('{b / name}')"
-            only_a = con.execute(f"select count(*) from (from {left} except all from {right})")
-            only_b = con.execute(f"select count(*) from (from {right} except all from {left})")
-            counts = (only_a.fetchone()[0], only_b.fetchone()[0])
+            counts = tuple(
+                con.execute(f"select count(*) from (from {x} except all from {y})").fetchone()[0]
+                for x, y in ((left, right), (right, left))
+            )
             rows = con.execute(f"select count(*) from {left}").fetchone()[0]
             differences[name] = (
                 f"identical ({rows:,} rows)"
