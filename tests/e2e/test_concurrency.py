@@ -79,6 +79,14 @@ def test_two_refreshes_at_once_while_a_reader_reads(refreshed, tmp_path):
     assert con.execute("SELECT count(*) FROM fct_outcomes").fetchone()[0] == len(
         pd.read_parquet(marts / "fct_outcomes.parquet")
     )
+    # the first refresh of the new warehouse loads the seeds; the one that waited finds them
+    # loaded and leaves them (no seed built), and every number is the shared refresh's
+    seeds_built = sorted(output.count("built reference/") for output in outputs)
+    assert seeds_built[0] == 0 and seeds_built[1] > 5, seeds_built
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(marts / "fct_outcomes.parquet"),
+        pd.read_parquet(refreshed.settings.marts_dir / "fct_outcomes.parquet"),
+    )
 
 
 def test_run_record_traces_a_publication_to_its_inputs(refreshed):

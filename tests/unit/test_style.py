@@ -16,7 +16,16 @@ def test_sqlfluff_passes_on_the_dbt_project(tmp_path):
     # the dbt templater opens the profile's warehouse: a throwaway one, never a live warehouse
     env = {**os.environ, settings.WAREHOUSE_ENV: str(tmp_path / "lint.duckdb")}
     result = subprocess.run(
-        [str(sqlfluff), "lint", "dbt_project/models", "dbt_project/tests", "--nocolor"],
+        # one process per core (0 = every core): the dbt templater is the slow part
+        [
+            str(sqlfluff),
+            "lint",
+            "dbt_project/models",
+            "dbt_project/tests",
+            "--nocolor",
+            "--processes",
+            "0",
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,
