@@ -17,9 +17,15 @@ def _refresh(args: argparse.Namespace) -> int:
     print(f"Refreshing from {current.raw_dir}")
     print(f"  warehouse: {current.warehouse}")
     print(f"  marts:     {current.marts_dir}", flush=True)
+    from pipelines.checks import suites
+
+    suites.start_validation_worker()  # GX loads on the other core while Dagster loads here
     from pipelines.refresh import run_refresh  # imports Dagster and parses dbt: after apply()
 
-    outcome = run_refresh()
+    try:
+        outcome = run_refresh()
+    finally:
+        suites.stop_validation_worker()
     print()
     print("Data quality:")
     for line in outcome.data_quality:

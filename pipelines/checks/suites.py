@@ -172,8 +172,53 @@ def load_suite(name: str):
     return suite
 
 
+# A process of its own that imports GX at once: started by `cdap refresh` before Dagster loads,
+# it imports GX (seconds of Python) on the other core while this process starts, and then
+# validates each frame it is sent. Without it (the UI's runs, the tests) GX runs in-process.
+_worker = None
+
+
+def _import_gx() -> None:
+    import great_expectations  # noqa: F401
+
+
+def start_validation_worker() -> None:
+    """Start the validating process now (its GX import overlaps this process's start-up)."""
+    global _worker
+    import concurrent.futures
+    import multiprocessing
+
+    if _worker is None:
+        _worker = concurrent.futures.ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context("spawn"), initializer=_import_gx
+        )
+        _worker.submit(int)  # starts the process (and its GX import) now
+
+
+def stop_validation_worker() -> None:
+    global _worker
+    if _worker is not None:
+        _worker.shutdown(wait=True)
+        _worker = None
+
+
 def validate(frame: pd.DataFrame, name: str, parameters: dict[str, Any] | None = None) -> Outcome:
     """Validate a frame against a suite file; the outcome lists each failed expectation."""
+    global _worker
+    if _worker is not None:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return _worker.submit(validate_here, frame, name, parameters).result()
+        except BrokenProcessPool:  # the worker died: validate here, as without one
+            _worker = None
+    return validate_here(frame, name, parameters)
+
+
+def validate_here(
+    frame: pd.DataFrame, name: str, parameters: dict[str, Any] | None = None
+) -> Outcome:
+    """validate(), in this process."""
     import great_expectations as gx
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)

@@ -61,6 +61,19 @@ def test_mart_suite_passes_a_good_row_and_fails_impossible_numbers():
     assert any(f.column == "metric_id" for f in unknown.failures)
 
 
+def test_the_validation_worker_gives_the_same_outcome_as_in_process():
+    ids = {"catalogued_metric_ids": ["continuity_of_care_rate"]}
+    bad = outcomes_frame(numerator=120, value=120.0)
+    here = suites.validate_here(bad, "mart_fct_outcomes", ids)
+    suites.start_validation_worker()
+    try:
+        there = suites.validate(bad, "mart_fct_outcomes", ids)
+        assert suites._worker is not None  # it ran in the worker, not after a fallback
+    finally:
+        suites.stop_validation_worker()
+    assert not there.success and there == here
+
+
 def test_published_suite_fails_a_suppressed_value_shown_as_zero():
     frame = outcomes_frame(numerator=None, denominator=None, value=0.0, lower_95=None)
     frame["is_suppressed"] = True
