@@ -77,9 +77,9 @@ def prepare_warehouse_target(warehouse: Path) -> Path:
 _DBT_SOURCES = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
 
 
-def _project_files(project_dir: Path) -> list[Path]:
+def _project_files(project_dir: Path, names: tuple[str, ...] = _DBT_SOURCES) -> list[Path]:
     files: list[Path] = []
-    for name in _DBT_SOURCES:
+    for name in names:
         path = project_dir / name
         paths = [path] if path.is_file() else path.rglob("*") if path.exists() else []
         files.extend(item for item in paths if item.is_file())
@@ -90,13 +90,18 @@ def _newest_source_mtime(project_dir: Path) -> float:
     return max((item.stat().st_mtime for item in _project_files(project_dir)), default=0.0)
 
 
-def project_fingerprint() -> str:
-    """sha256 of the dbt project's sources and the dbt-core version: what the docs depend on."""
+def _fingerprint(names: tuple[str, ...]) -> str:
+    """sha256 of the dbt-core version and of the named project files (paths and contents)."""
     project_dir = Path(dbt_project.project_dir)
     digest = hashlib.sha256(importlib.metadata.version("dbt-core").encode())
-    for item in _project_files(project_dir):
+    for item in _project_files(project_dir, names):
         digest.update(str(item.relative_to(project_dir)).encode() + b"\0" + item.read_bytes())
     return digest.hexdigest()
+
+
+def project_fingerprint() -> str:
+    """What the docs depend on: the dbt project's sources and the dbt-core version."""
+    return _fingerprint(_DBT_SOURCES)
 
 
 def ensure_manifest() -> Path:
@@ -139,17 +144,9 @@ _SEED_INPUTS = ("seeds", "dbt_project.yml", "macros/generate_schema_name.sql")
 
 
 def seeds_fingerprint() -> str:
-    """sha256 of what the seed tables are made from: the seed files and their configuration,
-    the schema naming, and the dbt-core version."""
-    project_dir = Path(dbt_project.project_dir)
-    digest = hashlib.sha256(importlib.metadata.version("dbt-core").encode())
-    for name in _SEED_INPUTS:
-        path = project_dir / name
-        for item in sorted([path] if path.is_file() else path.rglob("*")):
-            if item.is_file():
-                digest.update(str(item.relative_to(project_dir)).encode() + b"\0")
-                digest.update(item.read_bytes())
-    return digest.hexdigest()
+    """What the seed tables are made from: the seed files and their configuration, the schema
+    naming, and the dbt-core version."""
+    return _fingerprint(_SEED_INPUTS)
 
 
 def loaded_seeds(warehouse: Path) -> str | None:

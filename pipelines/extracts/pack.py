@@ -225,38 +225,18 @@ def _build(con: duckdb.DuckDBPyConnection, area_code: str, period: str | None) -
     )
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()[0]
-    )
-
-
 def _scorecard(
     con: duckdb.DuckDBPyConnection, area_code: str, period_end: date, metrics: pd.DataFrame
 ) -> pd.DataFrame:
     """Each objective's metrics at the pack's period (an annual metric: its latest period
     ending on or before it), with the tested direction, England and the neighbours."""
-    has_neighbours = _table_exists(con, "fct_neighbour_comparison")
-    neighbour_columns = (
-        "n.neighbour_average, n.neighbours_with_value, n.rank_among_neighbours, "
-        "n.areas_ranked, n.neighbour_quintile, n.comparison_to_neighbours"
-        if has_neighbours
-        else "NULL AS neighbour_average, NULL AS neighbours_with_value, "
-        "NULL AS rank_among_neighbours, NULL AS areas_ranked, NULL AS neighbour_quintile, "
-        "NULL AS comparison_to_neighbours"
-    )
-    neighbour_join = (
-        "LEFT JOIN fct_neighbour_comparison AS n ON n.metric_id = s.metric_id "
-        "AND n.area_code = s.area_code AND n.period_end_date = s.period_end_date"
-        if has_neighbours
-        else ""
-    )
     rows = con.execute(
-        f"""
-        SELECT s.*, {neighbour_columns}
-        FROM fct_strategy_scorecard AS s {neighbour_join}
+        """
+        SELECT s.*, n.neighbour_average, n.rank_among_neighbours, n.areas_ranked,
+            n.comparison_to_neighbours
+        FROM fct_strategy_scorecard AS s
+        LEFT JOIN fct_neighbour_comparison AS n ON n.metric_id = s.metric_id
+            AND n.area_code = s.area_code AND n.period_end_date = s.period_end_date
         WHERE s.area_code = ? AND s.period_end_date <= ?
         QUALIFY row_number() OVER (
             PARTITION BY s.objective_id, s.metric_id ORDER BY s.period_end_date DESC
@@ -290,7 +270,6 @@ def _scorecard(
             "neighbour_average": rows.neighbour_average,
             "rank_among_neighbours": rows.rank_among_neighbours,
             "areas_ranked": rows.areas_ranked,
-            "neighbour_quintile": rows.neighbour_quintile,
             "comparison_to_neighbours": [
                 "not compared" if pd.isna(v) else COMPARISON_LABELS[v]
                 for v in rows.comparison_to_neighbours
@@ -340,6 +319,13 @@ def _spine(
                 "lower_quartile": values.quantile(0.25),
                 "upper_quartile": values.quantile(0.75),
                 "highest": values.max(),
+                # the ends of the spine as a reader sees them
+                "worst": values.max()
+                if polarity[row.metric_id] == "lower_is_better"
+                else values.min(),
+                "best": values.min()
+                if polarity[row.metric_id] == "lower_is_better"
+                else values.max(),
             }
         )
     return pd.DataFrame(rows)
@@ -347,10 +333,6 @@ def _spine(
 
 def _neighbour_list(con: duckdb.DuckDBPyConnection, area_code: str) -> pd.DataFrame:
     """The area's comparator areas, nearest first, and whether this publication has them."""
-    if not _table_exists(con, "dim_comparator"):
-        return pd.DataFrame(
-            columns=["neighbour_rank", "area_name", "is_reported", "list_name", "version_date"]
-        )
     return con.execute(
         "SELECT c.neighbour_rank, c.comparator_area_name AS area_name, "
         "coalesce(a.is_reported, false) AS is_reported, c.list_name, c.version_date "

@@ -257,17 +257,12 @@ def _write_spine_sheet(sheet, pack: Pack) -> None:
     for c in range(len(columns) + 1, len(columns) + SPINE_CELLS + 1):
         sheet.column_dimensions[get_column_letter(c)].width = 2.2
     for r, row in enumerate(pack.spine.itertuples(), start=5):
-        worst, best = (
-            (row.highest, row.lowest)
-            if row.polarity == "lower_is_better"
-            else (row.lowest, row.highest)
-        )
         sheet.cell(row=r, column=1, value=row.metric)
         sheet.cell(row=r, column=2, value=row.period)
         _number(sheet, r, 3, row.value, row.unit, _missing(row.value))
         _number(sheet, r, 4, row.england_value, row.unit, False)
-        _number(sheet, r, 5, worst, row.unit, False)
-        _number(sheet, r, 6, best, row.unit, False)
+        _number(sheet, r, 5, row.worst, row.unit, False)
+        _number(sheet, r, 6, row.best, row.unit, False)
         sheet.cell(row=r, column=7, value=int(row.areas))
 
         def cell_of(value, row=row):
@@ -466,9 +461,9 @@ def write_html(pack: Pack, path: Path) -> Path:
         f"<tr><td>{e(r.metric)}</td><td>{e(r.period)}</td>"
         f"<td class='n'>{SUPPRESSED if _missing(r.value) else _format(r.value, r.unit)}</td>"
         f"<td class='n'>{_format(r.england_value, r.unit)}</td>"
-        f"<td class='n'>{_format(r.highest if r.polarity == 'lower_is_better' else r.lowest, r.unit)}</td>"
+        f"<td class='n'>{_format(r.worst, r.unit)}</td>"
         f"<td>{svg_spine(r)}</td>"
-        f"<td class='n'>{_format(r.lowest if r.polarity == 'lower_is_better' else r.highest, r.unit)}</td>"
+        f"<td class='n'>{_format(r.best, r.unit)}</td>"
         f"<td class='n'>{int(r.areas)}</td></tr>"
         for r in pack.spine.itertuples()
     )

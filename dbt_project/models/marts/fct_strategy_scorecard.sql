@@ -40,7 +40,13 @@ series as (
         outcomes.*,
         metrics.polarity,
         metrics.interval_method,
-        dsr_variances.standardised_rate_variance
+        dsr_variances.standardised_rate_variance,
+        coalesce(
+            outcomes.period_end_date = max(outcomes.period_end_date) filter (
+                where not outcomes.is_provisional and outcomes.value is not null
+            ) over (partition by outcomes.metric_id, outcomes.area_code),
+            false
+        ) as is_latest_final
     from outcomes
     inner join metrics
         on outcomes.metric_id = metrics.metric_id
@@ -165,18 +171,6 @@ trend as (
         end as trend_chi_squared
     from trend_sums
 
-),
-
-latest_final as (
-
-    select
-        metric_id,
-        area_code,
-        max(period_end_date) as period_end_date
-    from series
-    where not is_provisional and value is not null
-    group by metric_id, area_code
-
 )
 
 select
@@ -191,7 +185,7 @@ select
     paired.period_start_date,
     paired.period_end_date,
     paired.is_provisional,
-    latest_final.period_end_date is not null as is_latest_final,
+    paired.is_latest_final,
     paired.value,
     paired.unit,
     paired.lower_95,
@@ -235,8 +229,3 @@ left join trend
         paired.metric_id = trend.metric_id
         and paired.area_code = trend.area_code
         and paired.period_end_date = trend.period_end_date
-left join latest_final
-    on
-        paired.metric_id = latest_final.metric_id
-        and paired.area_code = latest_final.area_code
-        and paired.period_end_date = latest_final.period_end_date
