@@ -39,12 +39,15 @@ sys.path.insert(0, str(ROOT))
 
 from pipelines import sample  # noqa: E402
 
-# The first pattern a step matches names its stage (the raw suites are named raw__<file>_gx_...).
+# The first pattern a step matches names its stage: the raw suites are one step, gx_raw_suites,
+# or (before 2026-11-30) one per file, raw__<file>_gx_raw_suite; the marts' likewise.
 STAGES = {
-    "raw checks": re.compile(r"^raw__\w+(_gx_raw_suite|_covers_every_area_and_year_used)$"),
+    "raw checks": re.compile(
+        r"^(gx_raw_suites|raw__\w+(_gx_raw_suite|_covers_every_area_and_year_used))$"
+    ),
     "ingest": re.compile(r"^raw__\w+$"),
     "dbt build": re.compile(r"^cdap_dbt_models$"),
-    "mart checks": re.compile(r"_gx_mart_suite$"),
+    "mart checks": re.compile(r"(^gx_mart_suites|_gx_mart_suite)$"),
     "publish": re.compile(r"^published__"),
 }
 

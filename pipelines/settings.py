@@ -131,18 +131,31 @@ def current() -> Settings:
     )
 
 
+# The dagster.yaml of a DAGSTER_HOME this project makes: telemetry off, and Dagster's SQLite
+# event log keeping its engines (pipelines/dagster_storage.py: about 2 s less per refresh).
+DAGSTER_YAML = """telemetry:
+  enabled: false
+event_log_storage:
+  module: pipelines.dagster_storage
+  class: SqliteEventLogStorageKeepingEngines
+  config: {}
+"""
+# What the project wrote before the event log setting; such a file is brought up to date.
+_EARLIER_DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+
+
 def _telemetry_off() -> None:
     # dbt: no anonymous usage stats (a dropped connection costs ~5 s per command here).
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     # Dagster only honours the instance setting: keep a project-local DAGSTER_HOME whose
-    # dagster.yaml disables it, unless the user points DAGSTER_HOME elsewhere.
+    # dagster.yaml disables it. A dagster.yaml the user wrote is left as it is.
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster")))
     home.mkdir(parents=True, exist_ok=True)  # apply() below makes it owner-only
     config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+    if not config.exists() or config.read_text() == _EARLIER_DAGSTER_YAML:
+        config.write_text(DAGSTER_YAML)
 
 
 _telemetry_off()

@@ -2,6 +2,7 @@
 (blocking: a failure stops everything downstream, so nothing is published), and the
 cross-source population coverage check (a warning)."""
 
+from collections.abc import Iterator
 from datetime import date
 
 import dagster as dg
@@ -10,16 +11,19 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines import contract
 from pipelines.checks import suites
-from pipelines.contract import RawFile
 from pipelines.ingest import RAW_SCHEMA
 
 RAW_SUITE_ROWS = 200_000
 
 
-def _result(outcome: suites.Outcome, severity=dg.AssetCheckSeverity.ERROR) -> dg.AssetCheckResult:
+def _result(
+    outcome: suites.Outcome, asset_key: dg.AssetKey, check_name: str
+) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
+        asset_key=asset_key,
+        check_name=check_name,
         passed=outcome.success,
-        severity=severity,
+        severity=dg.AssetCheckSeverity.ERROR,
         description=(
             f"{outcome.suite}: all {outcome.evaluated} expectations met"
             if outcome.success
@@ -34,49 +38,93 @@ def _result(outcome: suites.Outcome, severity=dg.AssetCheckSeverity.ERROR) -> dg
     )
 
 
-def _raw_check(raw_file: RawFile) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=dg.AssetKey([RAW_SCHEMA, raw_file.name]),
-        name="gx_raw_suite",
-        blocking=True,
-        description=f"Great Expectations suite raw_{raw_file.name} (generated from the contract) "
-        f"on the loaded table, after quarantine.",
-    )
-    def _check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-        # Ingest has already applied every row rule to every row in SQL; this second line of
-        # defence validates all rows up to RAW_SUITE_ROWS and a fixed-seed sample beyond that.
-        with warehouse.get_connection() as con:
+def _raw_frames(
+    warehouse: DuckDBResource, raw_files: list[contract.RawFile]
+) -> Iterator[suites.Job]:
+    # Ingest has already applied every row rule to every row in SQL; this second line of
+    # defence validates all rows up to RAW_SUITE_ROWS and a fixed-seed sample beyond that.
+    today = {"today": pd.Timestamp(date.today())}
+    with warehouse.get_connection() as con:
+        for raw_file in raw_files:
             frame = con.execute(
                 f'SELECT * FROM {RAW_SCHEMA}."{raw_file.name}" '
                 f"USING SAMPLE {RAW_SUITE_ROWS} ROWS (reservoir, 42)"
             ).df()
-        outcome = suites.validate(
-            frame, f"raw_{raw_file.name}", {"today": pd.Timestamp(date.today())}
+            yield frame, f"raw_{raw_file.name}", today
+
+
+def _selected(context: dg.AssetCheckExecutionContext, asset_key: dg.AssetKey, name: str) -> bool:
+    return dg.AssetCheckKey(asset_key, name) in context.selected_asset_check_keys
+
+
+# One step validates every raw table (and one every mart): the frames go to the validating
+# process together instead of one Dagster step each. Each table keeps its own blocking
+# check, so a failure still names the table, and stops everything downstream; materialising
+# one table (from the UI) runs its check alone.
+@dg.multi_asset_check(
+    name="gx_raw_suites",
+    can_subset=True,
+    specs=[
+        dg.AssetCheckSpec(
+            "gx_raw_suite",
+            asset=dg.AssetKey([RAW_SCHEMA, raw_file.name]),
+            blocking=True,
+            description=f"Great Expectations suite raw_{raw_file.name} (generated from the "
+            "contract) on the loaded table, after quarantine.",
         )
-        return _result(outcome)
+        for raw_file in contract.RAW_FILES
+    ],
+)
+def raw_suites(
+    context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource
+) -> Iterator[dg.AssetCheckResult]:
+    raw_files = [
+        raw_file
+        for raw_file in contract.RAW_FILES
+        if _selected(context, dg.AssetKey([RAW_SCHEMA, raw_file.name]), "gx_raw_suite")
+    ]
+    outcomes = suites.validate_each(_raw_frames(warehouse, raw_files))
+    for raw_file, outcome in zip(raw_files, outcomes, strict=True):
+        yield _result(outcome, dg.AssetKey([RAW_SCHEMA, raw_file.name]), "gx_raw_suite")
 
-    return _check
 
-
-def _mart_check(mart: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=dg.AssetKey(["marts", mart]),
-        name="gx_mart_suite",
-        blocking=True,
-        description=f"Great Expectations suite mart_{mart}: what must hold of the numbers.",
+def _mart_suites(marts: list[str]) -> dg.AssetChecksDefinition:
+    @dg.multi_asset_check(
+        name="gx_mart_suites",
+        can_subset=True,
+        specs=[
+            dg.AssetCheckSpec(
+                "gx_mart_suite",
+                asset=dg.AssetKey(["marts", mart]),
+                blocking=True,
+                description=f"Great Expectations suite mart_{mart}: what must hold of the numbers.",
+            )
+            for mart in marts
+        ],
     )
-    def _check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-        with warehouse.get_connection() as con:
-            frame = con.execute(f'SELECT * FROM marts."{mart}"').df()
-            metric_ids = [
-                r[0]
-                for r in con.execute("SELECT metric_id FROM reference.metric_catalogue").fetchall()
-            ]
-        return _result(
-            suites.validate(frame, f"mart_{mart}", {"catalogued_metric_ids": metric_ids})
-        )
+    def _checks(
+        context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource
+    ) -> Iterator[dg.AssetCheckResult]:
+        selected = [
+            m for m in marts if _selected(context, dg.AssetKey(["marts", m]), "gx_mart_suite")
+        ]
 
-    return _check
+        def frames() -> Iterator[suites.Job]:
+            with warehouse.get_connection() as con:
+                metric_ids = [
+                    r[0]
+                    for r in con.execute(
+                        "SELECT metric_id FROM reference.metric_catalogue"
+                    ).fetchall()
+                ]
+                for mart in selected:
+                    frame = con.execute(f'SELECT * FROM marts."{mart}"').df()
+                    yield frame, f"mart_{mart}", {"catalogued_metric_ids": metric_ids}
+
+        for mart, outcome in zip(selected, suites.validate_each(frames()), strict=True):
+            yield _result(outcome, dg.AssetKey(["marts", mart]), "gx_mart_suite")
+
+    return _checks
 
 
 POPULATION_GAPS = f"""
@@ -138,8 +186,4 @@ def quality_checks(mart_keys: list[dg.AssetKey]) -> list[dg.AssetChecksDefinitio
     missing = marts_with_suites - known
     if missing:
         raise ValueError(f"suites for marts that do not exist: {sorted(missing)}")
-    return [
-        *(_raw_check(f) for f in contract.RAW_FILES),
-        *(_mart_check(m) for m in sorted(marts_with_suites)),
-        population_coverage,
-    ]
+    return [raw_suites, _mart_suites(sorted(marts_with_suites)), population_coverage]

@@ -1,4 +1,4 @@
-{#- The grain test of every model whose key spans several columns (dbt_utils is not
+{#- The key test of the seeds whose key spans several columns (dbt_utils is not
     installable offline, so the project carries its own). -#}
 {% test unique_combination_of_columns(model, combination_of_columns) %}
 
