@@ -1,53 +1,61 @@
-"""dbt unit tests (the SQL rules on hand-made rows, defined beside each model) run here,
-against the shared refreshed warehouse (dbt needs the upstream relations' columns)."""
+"""dbt unit tests (the SQL rules on hand-made rows, defined beside each model) run here, and
+the grain test is shown to fail where it must. One dbt invocation does both (a dbt command
+costs seconds before its first node), on a copy of the shared refreshed warehouse (dbt needs the
+upstream relations' columns) in which one model's grain is broken on purpose."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from pipelines import settings
 
-
-def test_dbt_unit_tests_pass(refreshed):
-    env = {**os.environ, settings.WAREHOUSE_ENV: str(refreshed.settings.warehouse)}
-    dbt = Path(sys.executable).parent / "dbt"
-    result = subprocess.run(
-        [str(dbt), "test", "--select", "test_type:unit", "--profiles-dir", "."],
-        cwd=settings.DBT_PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout[-4000:]
-    assert "PASS=" in result.stdout and " ERROR=0" in result.stdout
-    passed = int(result.stdout.split("PASS=")[1].split()[0])
-    assert passed >= 6
+BROKEN_GRAIN_TEST = "int_people_in_treatment__counts_grain"
 
 
-def test_grain_test_finds_a_repeated_key_and_a_missing_value(refreshed, tmp_path):
-    """One grain test stands in for the unique, not_null and combination tests of a model: on a
-    copy of the warehouse where one key of people-in-treatment counts is repeated and another
-    row has no area, it fails with one row for each."""
-    warehouse = tmp_path / "broken.duckdb"
+@pytest.fixture(scope="module")
+def dbt_test_output(refreshed, tmp_path_factory) -> subprocess.CompletedProcess:
+    warehouse = tmp_path_factory.mktemp("broken_grain") / "warehouse.duckdb"
     warehouse.write_bytes(refreshed.settings.warehouse.read_bytes())
     table = "intermediate.int_people_in_treatment__counts"
     with duckdb.connect(str(warehouse)) as con:
+        # one key repeated, and another row with no area
         con.execute(f"insert into {table} select * from {table} limit 1")
         con.execute(
             f"insert into {table} by name select * replace (null as area_code) from {table} limit 1"
         )
     env = {**os.environ, settings.WAREHOUSE_ENV: str(warehouse)}
     dbt = Path(sys.executable).parent / "dbt"
-    result = subprocess.run(
-        [str(dbt), "test", "--select", "int_people_in_treatment__counts_grain"]
+    return subprocess.run(
+        [str(dbt), "test", "--select", "test_type:unit", BROKEN_GRAIN_TEST]
         + ["--profiles-dir", "."],
         cwd=settings.DBT_PROJECT_DIR,
         env=env,
         capture_output=True,
         text=True,
     )
-    assert result.returncode == 1, result.stdout[-4000:]
-    assert "Got 2 results" in result.stdout, result.stdout[-4000:]
+
+
+def _summary(output: str) -> dict[str, int]:
+    return {key: int(value) for key, value in re.findall(r"\b([A-Z_]+)=(\d+)", output)}
+
+
+def test_dbt_unit_tests_pass(dbt_test_output):
+    summary = _summary(dbt_test_output.stdout)
+    unit_tests = summary["TOTAL"] - 1  # all but the grain test
+    assert unit_tests >= 6 and summary["PASS"] == unit_tests, dbt_test_output.stdout[-4000:]
+
+
+def test_grain_test_finds_a_repeated_key_and_a_missing_value(dbt_test_output):
+    """One grain test stands in for the unique, not_null and combination tests of a model: on
+    the broken copy it fails with one row for the repeated key and one for the missing area."""
+    assert dbt_test_output.returncode == 1
+    assert _summary(dbt_test_output.stdout)["ERROR"] == 1, dbt_test_output.stdout[-4000:]
+    failure = re.search(
+        rf"Failure in test {BROKEN_GRAIN_TEST} .*\n.*Got (\d+) results", dbt_test_output.stdout
+    )
+    assert failure and failure.group(1) == "2", dbt_test_output.stdout[-4000:]
