@@ -94,7 +94,10 @@ def comparison_sql(outcomes: str, metrics: str, comparators: str) -> str:
             area_code,
             period_end_date,
             count(value) as neighbours_with_value,
-            avg(value) as neighbour_average,
+            -- summed in a fixed order: the last bit of a mean of doubles depends on the order
+            -- of its terms, which followed how the tables happened to be stored (different
+            -- from one refresh to the next at 1% national scale)
+            avg(value order by comparator_area_code) as neighbour_average,
             min(value) as neighbour_lowest,
             max(value) as neighbour_highest
         from neighbour_values

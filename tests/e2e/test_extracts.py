@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from pipelines import settings
+from pipelines import neighbours, settings
 from pipelines.extracts.pack import ExtractError, build_pack
 from pipelines.extracts.writers import COMPARISON_COLOURS, WRITERS, write_html, write_xlsx
 
@@ -197,3 +197,27 @@ def test_readme_bi_queries_run_against_the_published_file(marts):
     for query in queries:
         rows = published(marts, query)
         assert rows, query
+
+
+def test_neighbour_comparison_does_not_depend_on_the_order_rows_are_stored_in(marts):
+    """The published comparison is a function of the published values: made again from its
+    three tables stored in shuffled orders, every figure is the same to the last bit. (Summed in
+    storage order, a mean of doubles differed in its last bit for about 230 of the sample's
+    3,036 rows.)"""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{marts / settings.PUBLISHED_DUCKDB_NAME}' as published (read_only)")
+        published_rows = con.execute(f"select * from published.{neighbours.TABLE}").fetchall()
+        for seed in (0.1, 0.7):
+            con.execute(f"select setseed({seed})")
+            for name in ("fct_outcomes", "dim_metric", neighbours.COMPARATORS_MART):
+                con.execute(
+                    f"create or replace table {name} as select * from published.{name} "
+                    "order by random()"
+                )
+            remade = con.execute(
+                neighbours.comparison_sql("fct_outcomes", "dim_metric", neighbours.COMPARATORS_MART)
+            ).fetchall()
+            assert remade == published_rows
+    finally:
+        con.close()
