@@ -2,10 +2,11 @@
 (blocking: a failure stops everything downstream, so nothing is published), and the
 cross-source population coverage check (a warning)."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 
 import dagster as dg
+import duckdb
 import pandas as pd
 from dagster_duckdb import DuckDBResource
 
@@ -38,93 +39,75 @@ def _result(
     )
 
 
-def _raw_frames(
-    warehouse: DuckDBResource, raw_files: list[contract.RawFile]
-) -> Iterator[suites.Job]:
-    # Ingest has already applied every row rule to every row in SQL; this second line of
-    # defence validates all rows up to RAW_SUITE_ROWS and a fixed-seed sample beyond that.
-    today = {"today": pd.Timestamp(date.today())}
-    with warehouse.get_connection() as con:
-        for raw_file in raw_files:
-            frame = con.execute(
-                f'SELECT * FROM {RAW_SCHEMA}."{raw_file.name}" '
-                f"USING SAMPLE {RAW_SUITE_ROWS} ROWS (reservoir, 42)"
-            ).df()
-            yield frame, f"raw_{raw_file.name}", today
+def _suites_step(
+    name: str,
+    check: str,
+    suite_of: dict[dg.AssetKey, str],
+    describe: Callable[[str], str],
+    read: Callable[[duckdb.DuckDBPyConnection, dg.AssetKey], tuple[pd.DataFrame, dict]],
+) -> dg.AssetChecksDefinition:
+    """One step that validates several tables, each with its own blocking check `check` (so a
+    failure names the table and stops everything downstream). The frames go to the validating
+    process together, the next read while the last is validated, instead of one Dagster step
+    each; materialising one table (from the UI) runs its check alone."""
 
-
-def _selected(context: dg.AssetCheckExecutionContext, asset_key: dg.AssetKey, name: str) -> bool:
-    return dg.AssetCheckKey(asset_key, name) in context.selected_asset_check_keys
-
-
-# One step validates every raw table (and one every mart): the frames go to the validating
-# process together instead of one Dagster step each. Each table keeps its own blocking
-# check, so a failure still names the table, and stops everything downstream; materialising
-# one table (from the UI) runs its check alone.
-@dg.multi_asset_check(
-    name="gx_raw_suites",
-    can_subset=True,
-    specs=[
-        dg.AssetCheckSpec(
-            "gx_raw_suite",
-            asset=dg.AssetKey([RAW_SCHEMA, raw_file.name]),
-            blocking=True,
-            description=f"Great Expectations suite raw_{raw_file.name} (generated from the "
-            "contract) on the loaded table, after quarantine.",
-        )
-        for raw_file in contract.RAW_FILES
-    ],
-)
-def raw_suites(
-    context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource
-) -> Iterator[dg.AssetCheckResult]:
-    raw_files = [
-        raw_file
-        for raw_file in contract.RAW_FILES
-        if _selected(context, dg.AssetKey([RAW_SCHEMA, raw_file.name]), "gx_raw_suite")
-    ]
-    outcomes = suites.validate_each(_raw_frames(warehouse, raw_files))
-    for raw_file, outcome in zip(raw_files, outcomes, strict=True):
-        yield _result(outcome, dg.AssetKey([RAW_SCHEMA, raw_file.name]), "gx_raw_suite")
-
-
-def _mart_suites(marts: list[str]) -> dg.AssetChecksDefinition:
     @dg.multi_asset_check(
-        name="gx_mart_suites",
+        name=name,
         can_subset=True,
         specs=[
-            dg.AssetCheckSpec(
-                "gx_mart_suite",
-                asset=dg.AssetKey(["marts", mart]),
-                blocking=True,
-                description=f"Great Expectations suite mart_{mart}: what must hold of the numbers.",
-            )
-            for mart in marts
+            dg.AssetCheckSpec(check, asset=key, blocking=True, description=describe(suite))
+            for key, suite in suite_of.items()
         ],
     )
     def _checks(
         context: dg.AssetCheckExecutionContext, warehouse: DuckDBResource
     ) -> Iterator[dg.AssetCheckResult]:
         selected = [
-            m for m in marts if _selected(context, dg.AssetKey(["marts", m]), "gx_mart_suite")
+            key
+            for key in suite_of
+            if dg.AssetCheckKey(key, check) in context.selected_asset_check_keys
         ]
 
-        def frames() -> Iterator[suites.Job]:
+        def jobs() -> Iterator[suites.Job]:
             with warehouse.get_connection() as con:
-                metric_ids = [
-                    r[0]
-                    for r in con.execute(
-                        "SELECT metric_id FROM reference.metric_catalogue"
-                    ).fetchall()
-                ]
-                for mart in selected:
-                    frame = con.execute(f'SELECT * FROM marts."{mart}"').df()
-                    yield frame, f"mart_{mart}", {"catalogued_metric_ids": metric_ids}
+                for key in selected:
+                    frame, parameters = read(con, key)
+                    yield frame, suite_of[key], parameters
 
-        for mart, outcome in zip(selected, suites.validate_each(frames()), strict=True):
-            yield _result(outcome, dg.AssetKey(["marts", mart]), "gx_mart_suite")
+        for key, outcome in zip(selected, suites.validate_each(jobs()), strict=True):
+            yield _result(outcome, key, check)
 
     return _checks
+
+
+def _read_raw(con: duckdb.DuckDBPyConnection, key: dg.AssetKey) -> tuple[pd.DataFrame, dict]:
+    # Ingest has already applied every row rule to every row in SQL; this second line of
+    # defence validates all rows up to RAW_SUITE_ROWS and a fixed-seed sample beyond that.
+    frame = con.execute(
+        f'SELECT * FROM {RAW_SCHEMA}."{key.path[-1]}" '
+        f"USING SAMPLE {RAW_SUITE_ROWS} ROWS (reservoir, 42)"
+    ).df()
+    return frame, {"today": pd.Timestamp(date.today())}
+
+
+raw_suites = _suites_step(
+    "gx_raw_suites",
+    "gx_raw_suite",
+    {dg.AssetKey([RAW_SCHEMA, f.name]): f"raw_{f.name}" for f in contract.RAW_FILES},
+    lambda suite: (
+        f"Great Expectations suite {suite} (generated from the contract) on the "
+        "loaded table, after quarantine."
+    ),
+    _read_raw,
+)
+
+
+def _read_mart(con: duckdb.DuckDBPyConnection, key: dg.AssetKey) -> tuple[pd.DataFrame, dict]:
+    metric_ids = [
+        r[0] for r in con.execute("SELECT metric_id FROM reference.metric_catalogue").fetchall()
+    ]
+    frame = con.execute(f'SELECT * FROM marts."{key.path[-1]}"').df()
+    return frame, {"catalogued_metric_ids": metric_ids}
 
 
 POPULATION_GAPS = f"""
@@ -186,4 +169,11 @@ def quality_checks(mart_keys: list[dg.AssetKey]) -> list[dg.AssetChecksDefinitio
     missing = marts_with_suites - known
     if missing:
         raise ValueError(f"suites for marts that do not exist: {sorted(missing)}")
-    return [raw_suites, _mart_suites(sorted(marts_with_suites)), population_coverage]
+    mart_suites = _suites_step(
+        "gx_mart_suites",
+        "gx_mart_suite",
+        {dg.AssetKey(["marts", m]): f"mart_{m}" for m in sorted(marts_with_suites)},
+        lambda suite: f"Great Expectations suite {suite}: what must hold of the numbers.",
+        _read_mart,
+    )
+    return [raw_suites, mart_suites, population_coverage]
