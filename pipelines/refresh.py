@@ -3,6 +3,7 @@
 import contextlib
 import fcntl
 import gc
+import io
 import logging
 import os
 import re
@@ -146,6 +147,40 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
     return failures
 
 
+class _LogFile(io.TextIOBase):
+    """The refresh log, emptied and opened at its first write. Only dbt writes to it, once the
+    run holds the warehouse's lock, so a refresh waiting for another no longer empties the
+    log the other is still writing (the two used to interleave). A run that stops before dbt
+    leaves the last run's log as it was, and does not point to it."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.path.touch(exist_ok=True)  # owner-only from the start (the project's umask)
+        self._file = None
+        self.was_written = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+        if self._file is None:
+            self._file = self.path.open("w", encoding="utf-8")
+            self.was_written = True
+        return self._file.write(text)
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        super().close()
+
+
 def persistent_instance() -> dg.DagsterInstance:
     """The instance of DAGSTER_HOME. Two commands starting at the same moment on a new
     DAGSTER_HOME would both create Dagster's SQLite tables and one would fail: the storages are
@@ -179,7 +214,7 @@ def run_refresh(
     # the progress lines go to the terminal.
     log_path = current.warehouse.with_name(current.warehouse.stem + ".refresh.log")
     settings.open_folder(log_path.parent)
-    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+    with _LogFile(log_path) as log, contextlib.redirect_stdout(log):
         # The persistent instance of DAGSTER_HOME by default, so `dagster dev` lists the run.
         result = job.execute_in_process(
             run_config=run_config,
@@ -220,7 +255,7 @@ def run_refresh(
         result.run_id,
         failures,
         published,
-        log_path,
+        log_path if log.was_written else None,
         report_path,
         has_published_marts,
         data_quality,

@@ -70,6 +70,10 @@ def test_two_refreshes_at_once_while_a_reader_reads(refreshed, tmp_path):
     for process, output in zip(refreshes, outputs, strict=True):
         assert process.returncode == 0, output[-3000:]
     assert any("waiting for the refresh of pid" in output for output in outputs)
+    # the refresh log holds one whole dbt run (the later one's), not two interleaved
+    log = (tmp_path / "warehouse.refresh.log").read_text()
+    assert log.startswith("Running with dbt=") and log.count("Running with dbt=") == 1, log[:500]
+    assert "\0" not in log and "Done. PASS=" in log, log[-500:]
     assert seen["errors"] == [] and seen["reads"] > 10, seen
 
     records = [json.loads(line) for line in (marts / "run_record.jsonl").read_text().splitlines()]
