@@ -197,16 +197,17 @@ def cdap_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     (target_path / "run_results.json").unlink(missing_ok=True)
     arguments = ["build", "--exclude-resource-type", "unit_test"]
     fingerprint = seeds_fingerprint()
-    if loaded_seeds(warehouse) == fingerprint:
-        # the warehouse holds these very seeds, loaded and tested: leave them (their tests
-        # go with them; a test between a seed and a model still runs)
+    # the warehouse holds these very seeds, loaded and tested: leave them (their tests go with
+    # them; a test between a seed and a model still runs)
+    keeps_seeds = loaded_seeds(warehouse) == fingerprint
+    if keeps_seeds:
         arguments += ["--exclude", "resource_type:seed"]
         context.log.info("seeds unchanged since they were loaded: not reloaded")
     else:
         record_seeds(warehouse, None)  # until this build has loaded and tested them
     invocation = dbt.cli(arguments, context=context, target_path=target_path)
     yield from invocation.stream()
-    if invocation.is_successful() and "resource_type:seed" not in arguments:
+    if invocation.is_successful() and not keeps_seeds:
         record_seeds(warehouse, fingerprint)
 
 

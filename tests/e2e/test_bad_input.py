@@ -6,12 +6,13 @@ fails on its own), which keeps the suite quick."""
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import copy_publication, file_hashes, run_refresh_in
+from tests.conftest import SAMPLE_RAW_DIR, copy_publication, file_hashes, run_refresh_in
 
 
 def read(raw: Path, name: str) -> list[list[str]]:
@@ -174,10 +175,6 @@ BLOCKED_ROUNDS = rounds(BLOCKED)
 def blocked_round(refreshed, tmp_path_factory):
     """The refresh of one group of broken files, run once for all its cases, on a copy of the
     sample and against a copy of the shared good publication."""
-    import shutil
-
-    from tests.conftest import SAMPLE_RAW_DIR
-
     runs = {}
 
     def run(case: str):
@@ -275,10 +272,6 @@ QUARANTINED = {
 
 @pytest.fixture(scope="module")
 def quarantine_run(tmp_path_factory):
-    import shutil
-
-    from tests.conftest import SAMPLE_RAW_DIR
-
     root = tmp_path_factory.mktemp("quarantine")
     raw = root / "raw"
     shutil.copytree(SAMPLE_RAW_DIR, raw)

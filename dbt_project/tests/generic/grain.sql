@@ -1,4 +1,4 @@
-{#- The grain of a model in one query: each value of the key occurs once, and the columns the
+{#- The grain of a model (or seed) in one query: each value of the key occurs once, and the columns the
     model promises to fill (key columns included) hold no NULL. One row per offending key, with
     how many rows share it and how many NULLs each required column has there. It stands in for
     a unique test, a not_null test per column and a combination test: a dbt test costs about
