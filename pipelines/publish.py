@@ -9,6 +9,7 @@ included) leaves the previous publication exactly as it was.
 
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -268,6 +269,13 @@ def headline_values(marts_dir: Path, area_code: str) -> dict[str, object]:
 DOCS_NAME = "dbt_docs.html"
 
 
+def docs_page_path(database: str, fingerprint: str) -> Path:
+    """Where the dbt docs page made for one version of the project and database name is kept."""
+    docs = Path(dbt_project.project_dir) / dbt_project.target_path / "docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    return docs / f"{database}-{fingerprint[:16]}.html"
+
+
 @dg.asset(
     key=dg.AssetKey(["published", "dbt_docs"]),
     group_name="publication",
@@ -282,15 +290,14 @@ def dbt_docs_asset(
     marts_folder: MartsFolder,
     warehouse: DuckDBResource,  # holds the single-writer lock while dbt reads the catalog
 ) -> dg.MaterializeResult:
-    folder = warehouse_target_path(settings.current().warehouse)
-    page = folder / "static_index.html"
-    made_for = folder / "static_index.fingerprint"
-    # Without compiling or a catalog the page is a function of the dbt project alone: made once
-    # per version of the project (and warehouse), then reused by every refresh.
-    fingerprint = project_fingerprint()
-    is_reused = page.exists() and made_for.exists() and made_for.read_text() == fingerprint
+    database = settings.current().warehouse.stem
+    # Without compiling or a catalog the page is a function of the dbt project and of the
+    # warehouse's DuckDB database name (the file's stem, which the page shows) alone: made once
+    # per version of the project and name, then reused by every refresh of every warehouse.
+    page = docs_page_path(database, project_fingerprint())
+    is_reused = page.exists()
     if not is_reused:
-        made_for.unlink(missing_ok=True)
+        folder = warehouse_target_path(settings.current().warehouse)
         dbt.cli(
             # the models were just built: no need to compile them again; column types come from
             # the model contracts, so the warehouse need not be queried for a catalog either
@@ -298,7 +305,12 @@ def dbt_docs_asset(
             raise_on_error=True,
             target_path=folder,
         ).wait()
-        made_for.write_text(fingerprint)
+        for older in page.parent.glob(f"{database}-*.html"):
+            if re.fullmatch(rf"{re.escape(database)}-[0-9a-f]{{16}}\.html", older.name):
+                older.unlink(missing_ok=True)  # made for an earlier version of the project
+        written = page.with_name(f".{page.name}.{os.getpid()}.tmp")
+        shutil.copyfile(folder / "static_index.html", written)
+        os.replace(written, page)  # whole, for a refresh of another warehouse reading it
     target = Path(marts_folder.path) / DOCS_NAME
     temporary = target.with_name(f".{DOCS_NAME}.tmp")
     shutil.copyfile(page, temporary)

@@ -1,6 +1,7 @@
 """dbt models as Dagster assets: one cached DbtProject, groups derived from model folders,
 dbt tests surfaced as asset checks."""
 
+import fcntl
 import hashlib
 import importlib.metadata
 import shutil
@@ -115,10 +116,15 @@ def ensure_manifest() -> Path:
     was written (a fresh clone has none: target/ is never committed). Used by the command
     line, the tests and `dagster dev` alike."""
     manifest = dbt_project.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(
-        Path(dbt_project.project_dir)
-    ):
-        dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    # Processes that start together (the test suite's workers, a refresh beside the UI) parse
+    # one at a time: the others wait, then find the manifest up to date.
+    with (manifest.parent / ".parse.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(
+            Path(dbt_project.project_dir)
+        ):
+            dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
     return manifest
 
 

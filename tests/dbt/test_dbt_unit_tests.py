@@ -19,7 +19,8 @@ BROKEN_GRAIN_TEST = "int_people_in_treatment__counts_grain"
 
 @pytest.fixture(scope="module")
 def dbt_test_output(refreshed, tmp_path_factory) -> subprocess.CompletedProcess:
-    warehouse = tmp_path_factory.mktemp("broken_grain") / "warehouse.duckdb"
+    folder = tmp_path_factory.mktemp("broken_grain")
+    warehouse = folder / "warehouse.duckdb"
     warehouse.write_bytes(refreshed.settings.warehouse.read_bytes())
     table = "intermediate.int_people_in_treatment__counts"
     with duckdb.connect(str(warehouse)) as con:
@@ -32,7 +33,8 @@ def dbt_test_output(refreshed, tmp_path_factory) -> subprocess.CompletedProcess:
     dbt = Path(sys.executable).parent / "dbt"
     return subprocess.run(
         [str(dbt), "test", "--select", "test_type:unit", BROKEN_GRAIN_TEST]
-        + ["--profiles-dir", "."],
+        # its own target folder: the project's manifest is read by refreshes meanwhile
+        + ["--profiles-dir", ".", "--target-path", str(folder / "target")],
         cwd=settings.DBT_PROJECT_DIR,
         env=env,
         capture_output=True,

@@ -6,6 +6,7 @@ fails on its own), which keeps the suite quick."""
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import duckdb
 import pytest
 
 from tests.conftest import SAMPLE_RAW_DIR, copy_publication, file_hashes, run_refresh_in
+from tests.e2e.test_refresh import break_column
 
 
 def read(raw: Path, name: str) -> list[list[str]]:
@@ -291,8 +293,16 @@ def quarantine_run(tmp_path_factory):
     # serves both: neither changes what the other tests look at)
     population = read(raw, "population.csv")
     write(raw, "population.csv", [r for r in population if r[:4] != GAP])
-    outcome = run_refresh_in(raw, root / "warehouse.duckdb", root / "marts")
-    return outcome, planted
+    # The folder's first refresh finds population.csv without its population column and stops;
+    # the file is put back and the refresh run again on the same warehouse and marts folder
+    # (test_rerun_after_the_fix_just_works). The rows above are set aside by the second.
+    warehouse, marts = root / "warehouse.duckdb", root / "marts"
+    good = (raw / "population.csv").read_bytes()
+    break_column(raw, "population.csv", drop="population")
+    stopped = run_refresh_in(raw, warehouse, marts)
+    (raw / "population.csv").write_bytes(good)  # the fix
+    outcome = run_refresh_in(raw, warehouse, marts)
+    return outcome, planted, stopped
 
 
 GAP = ["E06000016", "2023", "female", "90+"]
@@ -300,7 +310,7 @@ GAP = ["E06000016", "2023", "female", "90+"]
 
 @pytest.mark.parametrize("case", sorted(QUARANTINED))
 def test_quarantined_with_reason_and_the_refresh_goes_on(case, quarantine_run):
-    quarantine_run, planted = quarantine_run
+    quarantine_run, planted, _ = quarantine_run
     filename, _, _, rule = QUARANTINED[case]
     row = planted[case]
     assert quarantine_run.success, quarantine_run.explanation()
@@ -314,8 +324,18 @@ def test_quarantined_with_reason_and_the_refresh_goes_on(case, quarantine_run):
     assert rule in report and filename in report
 
 
+def test_rerun_after_the_fix_just_works(quarantine_run, refreshed):
+    outcome, _, stopped = quarantine_run
+    assert not stopped.success and "population.csv" in stopped.explanation()
+    assert outcome.success, outcome.explanation()
+    marts = outcome.settings.marts_dir
+    assert file_hashes(marts).keys() == file_hashes(refreshed.settings.marts_dir).keys()
+    # a new warehouse (the stopped run ended before dbt): the seeds are loaded, and tested
+    assert re.search(r"Finished running \d+ seeds", outcome.log_path.read_text())
+
+
 def test_the_console_says_what_was_set_aside_and_why(quarantine_run):
-    outcome, _ = quarantine_run
+    outcome, _, _ = quarantine_run
     summary = "\n".join(outcome.data_quality)
     assert "rows were set aside (quarantined)" in summary
     for filename, _, _, rule in QUARANTINED.values():
@@ -325,7 +345,7 @@ def test_the_console_says_what_was_set_aside_and_why(quarantine_run):
 
 
 def test_no_rate_is_calculated_on_an_incomplete_population(quarantine_run):
-    outcome, _ = quarantine_run
+    outcome, _, _ = quarantine_run
     con = duckdb.connect(str(outcome.settings.warehouse), read_only=True)
     rows = con.execute(
         """

@@ -1,7 +1,6 @@
 """End-to-end refreshes on temporary folders, through the same code path as `cdap refresh`."""
 
 import csv
-import re
 
 import duckdb
 import pandas as pd
@@ -97,19 +96,6 @@ def test_bad_input_is_blocked_and_the_publication_untouched(
     assert {k: v for k, v in after.items() if k != "run_record.jsonl"} == {
         k: v for k, v in before.items() if k != "run_record.jsonl"
     }
-
-
-def test_rerun_after_the_fix_just_works(refreshed, raw_copy, tmp_path):
-    warehouse, marts = tmp_path / "warehouse.duckdb", tmp_path / "marts"
-    good = (raw_copy / "population.csv").read_bytes()
-    break_column(raw_copy, "population.csv", drop="population")
-    assert not run_refresh_in(raw_copy, warehouse, marts).success
-    (raw_copy / "population.csv").write_bytes(good)  # the fix
-    outcome = run_refresh_in(raw_copy, warehouse, marts)
-    assert outcome.success, outcome.explanation()
-    assert file_hashes(marts).keys() == file_hashes(refreshed.settings.marts_dir).keys()
-    # a new warehouse: the seeds are loaded (and tested)
-    assert re.search(r"Finished running \d+ seeds", outcome.log_path.read_text())
 
 
 def test_a_clean_refresh_passes_every_check_and_reports_them(refreshed):

@@ -4,7 +4,7 @@ same files: each reads the other's runs."""
 import dagster as dg
 
 from pipelines import settings
-from pipelines.dagster_storage import SqliteEventLogStorageKeepingEngines
+from pipelines.dagster_storage import _OPEN_FILES, SqliteEventLogStorageKeepingEngines
 
 
 @dg.asset
@@ -43,3 +43,16 @@ def test_runs_are_stored_as_dagster_stores_them(tmp_path, monkeypatch):
     # and the other way round: a run stored by Dagster's own class, read through the keeping one
     third = dg.materialize([numbers], instance=dagsters_own).run_id
     assert len(keeping.all_logs(third)) == len(dagsters_own.all_logs(third)) > 0
+
+
+def test_open_files_are_bounded_and_closed_before_a_wipe(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    keeping = _instance(tmp_path, settings.DAGSTER_YAML)
+    storage = keeping.event_log_storage
+    runs = [dg.materialize([numbers], instance=keeping).run_id for _ in range(20)]
+    # one file per run, plus the index: the least recently used are closed
+    assert len(storage._engines) == _OPEN_FILES
+    assert all(keeping.all_logs(run_id) for run_id in runs)  # reopened when read again
+    keeping.wipe()
+    assert set(storage._engines) <= {"index"}  # the index is emptied and opened again
+    assert not list((tmp_path / "history" / "runs").glob("*-*.db"))

@@ -14,7 +14,12 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_sqlfluff_passes_on_the_dbt_project(tmp_path):
     sqlfluff = Path(sys.executable).parent / "sqlfluff"
     # the dbt templater opens the profile's warehouse: a throwaway one, never a live warehouse
-    env = {**os.environ, settings.WAREHOUSE_ENV: str(tmp_path / "lint.duckdb")}
+    # and its own dbt target folder: the project's manifest is read by refreshes meanwhile
+    env = {
+        **os.environ,
+        settings.WAREHOUSE_ENV: str(tmp_path / "lint.duckdb"),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+    }
     result = subprocess.run(
         # one process per core (0 = every core): the dbt templater is the slow part
         [
