@@ -117,8 +117,8 @@ def ensure_manifest() -> Path:
     line, the tests and `dagster dev` alike."""
     manifest = dbt_project.manifest_path
     manifest.parent.mkdir(parents=True, exist_ok=True)
-    # Processes that start together (the test suite's workers, a refresh beside the UI) parse
-    # one at a time: the others wait, then find the manifest up to date.
+    # Processes that start together (two refreshes, a refresh and the UI) parse one at a
+    # time: the others wait, then find the manifest up to date.
     with (manifest.parent / ".parse.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(
