@@ -1,5 +1,5 @@
 """Shared fixtures. One refreshed warehouse on the shipped sample serves every end-to-end test
-that only reads; tests that break input get their own folders."""
+that only reads (one per pytest-xdist worker); tests that break input get their own folders."""
 
 import hashlib
 import shutil
