@@ -7,9 +7,9 @@ new one, never a half-written file, and a refresh that fails before this step (t
 included) leaves the previous publication exactly as it was.
 """
 
+import glob
 import json
 import os
-import re
 import shutil
 import time
 import uuid
@@ -269,11 +269,8 @@ def headline_values(marts_dir: Path, area_code: str) -> dict[str, object]:
 DOCS_NAME = "dbt_docs.html"
 
 
-def docs_page_path(database: str, fingerprint: str) -> Path:
-    """Where the dbt docs page made for one version of the project and database name is kept."""
-    docs = Path(dbt_project.project_dir) / dbt_project.target_path / "docs"
-    docs.mkdir(parents=True, exist_ok=True)
-    return docs / f"{database}-{fingerprint[:16]}.html"
+# The docs pages made so far, one per version of the dbt project and warehouse name.
+DOCS_PAGES = Path(dbt_project.project_dir) / dbt_project.target_path / "docs"
 
 
 @dg.asset(
@@ -290,14 +287,15 @@ def dbt_docs_asset(
     marts_folder: MartsFolder,
     warehouse: DuckDBResource,  # holds the single-writer lock while dbt reads the catalog
 ) -> dg.MaterializeResult:
-    database = settings.current().warehouse.stem
+    warehouse_path = settings.current().warehouse
     # Without compiling or a catalog the page is a function of the dbt project and of the
     # warehouse's DuckDB database name (the file's stem, which the page shows) alone: made once
     # per version of the project and name, then reused by every refresh of every warehouse.
-    page = docs_page_path(database, project_fingerprint())
+    database = warehouse_path.stem
+    page = DOCS_PAGES / f"{database}-{project_fingerprint()[:16]}.html"
     is_reused = page.exists()
     if not is_reused:
-        folder = warehouse_target_path(settings.current().warehouse)
+        folder = warehouse_target_path(warehouse_path)
         dbt.cli(
             # the models were just built: no need to compile them again; column types come from
             # the model contracts, so the warehouse need not be queried for a catalog either
@@ -305,9 +303,9 @@ def dbt_docs_asset(
             raise_on_error=True,
             target_path=folder,
         ).wait()
-        for older in page.parent.glob(f"{database}-*.html"):
-            if re.fullmatch(rf"{re.escape(database)}-[0-9a-f]{{16}}\.html", older.name):
-                older.unlink(missing_ok=True)  # made for an earlier version of the project
+        DOCS_PAGES.mkdir(parents=True, exist_ok=True)
+        for older in DOCS_PAGES.glob(f"{glob.escape(database)}-{'[0-9a-f]' * 16}.html"):
+            older.unlink(missing_ok=True)  # made for an earlier version of the project
         written = page.with_name(f".{page.name}.{os.getpid()}.tmp")
         shutil.copyfile(folder / "static_index.html", written)
         os.replace(written, page)  # whole, for a refresh of another warehouse reading it

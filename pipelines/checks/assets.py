@@ -44,12 +44,14 @@ def _suites_step(
     check: str,
     suite_of: dict[dg.AssetKey, str],
     describe: Callable[[str], str],
-    read: Callable[[duckdb.DuckDBPyConnection, dg.AssetKey], tuple[pd.DataFrame, dict]],
+    read: Callable[[duckdb.DuckDBPyConnection, dg.AssetKey], pd.DataFrame],
+    parameters: Callable[[duckdb.DuckDBPyConnection], dict],
 ) -> dg.AssetChecksDefinition:
     """One step that validates several tables, each with its own blocking check `check` (so a
     failure names the table and stops everything downstream). The frames go to the validating
     process together, the next read while the last is validated, instead of one Dagster step
-    each; materialising one table (from the UI) runs its check alone."""
+    each; materialising one table (from the UI) runs its check alone. The suites' parameters
+    are read once per step."""
 
     @dg.multi_asset_check(
         name=name,
@@ -70,9 +72,9 @@ def _suites_step(
 
         def jobs() -> Iterator[suites.Job]:
             with warehouse.get_connection() as con:
+                shared = parameters(con)
                 for key in selected:
-                    frame, parameters = read(con, key)
-                    yield frame, suite_of[key], parameters
+                    yield read(con, key), suite_of[key], shared
 
         for key, outcome in zip(selected, suites.validate_each(jobs()), strict=True):
             yield _result(outcome, key, check)
@@ -80,14 +82,13 @@ def _suites_step(
     return _checks
 
 
-def _read_raw(con: duckdb.DuckDBPyConnection, key: dg.AssetKey) -> tuple[pd.DataFrame, dict]:
+def _read_raw(con: duckdb.DuckDBPyConnection, key: dg.AssetKey) -> pd.DataFrame:
     # Ingest has already applied every row rule to every row in SQL; this second line of
     # defence validates all rows up to RAW_SUITE_ROWS and a fixed-seed sample beyond that.
-    frame = con.execute(
+    return con.execute(
         f'SELECT * FROM {RAW_SCHEMA}."{key.path[-1]}" '
         f"USING SAMPLE {RAW_SUITE_ROWS} ROWS (reservoir, 42)"
     ).df()
-    return frame, {"today": pd.Timestamp(date.today())}
 
 
 raw_suites = _suites_step(
@@ -99,15 +100,17 @@ raw_suites = _suites_step(
         "loaded table, after quarantine."
     ),
     _read_raw,
+    lambda _con: {"today": pd.Timestamp(date.today())},
 )
 
 
-def _read_mart(con: duckdb.DuckDBPyConnection, key: dg.AssetKey) -> tuple[pd.DataFrame, dict]:
-    metric_ids = [
-        r[0] for r in con.execute("SELECT metric_id FROM reference.metric_catalogue").fetchall()
-    ]
-    frame = con.execute(f'SELECT * FROM marts."{key.path[-1]}"').df()
-    return frame, {"catalogued_metric_ids": metric_ids}
+def _read_mart(con: duckdb.DuckDBPyConnection, key: dg.AssetKey) -> pd.DataFrame:
+    return con.execute(f'SELECT * FROM marts."{key.path[-1]}"').df()
+
+
+def _catalogued_metric_ids(con: duckdb.DuckDBPyConnection) -> dict:
+    rows = con.execute("SELECT metric_id FROM reference.metric_catalogue").fetchall()
+    return {"catalogued_metric_ids": [r[0] for r in rows]}
 
 
 POPULATION_GAPS = f"""
@@ -175,5 +178,6 @@ def quality_checks(mart_keys: list[dg.AssetKey]) -> list[dg.AssetChecksDefinitio
         {dg.AssetKey(["marts", m]): f"mart_{m}" for m in sorted(marts_with_suites)},
         lambda suite: f"Great Expectations suite {suite}: what must hold of the numbers.",
         _read_mart,
+        _catalogued_metric_ids,
     )
     return [raw_suites, mart_suites, population_coverage]

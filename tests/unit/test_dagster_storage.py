@@ -1,5 +1,6 @@
-"""The event log that keeps its engines stores what Dagster's own SQLite event log stores, in the
-same files: each reads the other's runs."""
+"""The event log that keeps its engines and connections stores what Dagster's own SQLite event
+log stores, in the same files: each reads the other's runs. It keeps a bounded number of files
+open, and none before a wipe."""
 
 import dagster as dg
 
