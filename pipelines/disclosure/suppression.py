@@ -96,6 +96,20 @@ def _family_equations(compositions: dict[str, tuple[str, ...]]) -> list[tuple[st
     return equations
 
 
+# An equation's label is one integer (quick to group, sort and look up at 390,000 rows): its
+# kind, then for a family equation its rule, then the cell it is written for. Equations are
+# visited in label order, which decides ties. Kinds are numbered in the order of their names
+# and rules in the order of their numbers as text ("10" before "2"): the order the suppression
+# has always used, so the pattern is the same as it was with text labels.
+_KIND_ORDER = ("breakdown", "geography", "same_number", "unmet_need", "three_year_deaths")
+_RULE_FACTOR = 10**12  # more than the cells of any table
+_KIND_FACTOR = 10**15  # more than _RULE_FACTOR times the rules
+
+
+def _label(kind: str, cell: pd.Series, rule_rank: pd.Series | int = 0) -> pd.Series:
+    return _KIND_ORDER.index(kind) * _KIND_FACTOR + rule_rank * _RULE_FACTOR + cell
+
+
 def _terms(
     outcomes: pd.DataFrame,
     compositions: dict[str, tuple[str, ...]],
@@ -112,21 +126,26 @@ def _terms(
         parts.append(pd.concat([whole, members], ignore_index=True))
 
     # breakdown families and PHOF groupings: the composite = the sum of its parts
+    family_equations = _family_equations(compositions)
+    # "10:" sorts before "1:" as text: see _label
+    rule_rank = {
+        rule_id: rank
+        for rank, rule_id in enumerate(
+            sorted(range(len(family_equations)), key=lambda rule_id: f"{rule_id}:")
+        )
+    }
     composition = pd.DataFrame(
         [
-            (rule_id, whole, part)
-            for rule_id, (whole, members) in enumerate(_family_equations(compositions))
+            (rule_id, rule_rank[rule_id], whole, part)
+            for rule_id, (whole, members) in enumerate(family_equations)
             for part in members
         ],
-        columns=["rule_id", "breakdown", "part"],
+        columns=["rule_id", "rule_rank", "breakdown", "part"],
     )
-    wholes = cells.merge(composition[["rule_id", "breakdown"]].drop_duplicates(), on="breakdown")
-    wholes["eq"] = (
-        "breakdown:"
-        + wholes["rule_id"].astype(str)
-        + ":"
-        + wholes["cell"].astype(str).str.zfill(12)
+    wholes = cells.merge(
+        composition[["rule_id", "rule_rank", "breakdown"]].drop_duplicates(), on="breakdown"
     )
+    wholes["eq"] = _label("breakdown", wholes["cell"], wholes["rule_rank"])
     members = wholes[["metric_id", "area_code", "period_end_date", "column", "eq", "rule_id"]]
     members = members.merge(composition[["rule_id", "part"]], on="rule_id").drop(columns="rule_id")
     members = members.rename(columns={"part": "breakdown"})
@@ -138,7 +157,7 @@ def _terms(
         columns=["area_code", "member"],
     )
     wholes = cells.merge(membership[["area_code"]].drop_duplicates(), on="area_code")
-    wholes["eq"] = "geography:" + wholes["cell"].astype(str).str.zfill(12)
+    wholes["eq"] = _label("geography", wholes["cell"])
     members = wholes[["metric_id", "breakdown", "period_end_date", "column", "eq", "area_code"]]
     members = members.merge(membership, on="area_code").drop(columns="area_code")
     members = members.rename(columns={"member": "area_code"})
@@ -147,7 +166,7 @@ def _terms(
     # the same number published in two places
     for relation in rule.SAME_NUMBERS:
         wholes = cells[(cells.metric_id == relation.metric) & (cells.column == relation.column)]
-        wholes = wholes.assign(eq="same:" + wholes["cell"].astype(str).str.zfill(12))
+        wholes = wholes.assign(eq=_label("same_number", wholes["cell"]))
         others = wholes[[*KEY, "eq"]].assign(metric_id=relation.other_metric, column="numerator")
         add("same_number", wholes[[*KEY, "column", "eq"]], others)
 
@@ -158,7 +177,7 @@ def _terms(
             & (cells.column == "numerator")
             & (cells.period_end_date.dt.month == 12)
         ]
-        wholes = wholes.assign(eq="years:" + wholes["cell"].astype(str).str.zfill(12))
+        wholes = wholes.assign(eq=_label("three_year_deaths", wholes["cell"]))
         years = []
         for back in range(relation.years):
             shifted = wholes[[*KEY, "eq"]].assign(
@@ -171,7 +190,7 @@ def _terms(
     # unmet need: numerator - estimate + people in treatment = 0
     for relation in rule.ESTIMATE_MINUS_COUNTS:
         wholes = cells[(cells.metric_id == relation.metric) & (cells.column == "numerator")]
-        wholes = wholes.assign(eq="unmet:" + wholes["cell"].astype(str).str.zfill(12))
+        wholes = wholes.assign(eq=_label("unmet_need", wholes["cell"]))
         estimate = wholes[[*KEY, "eq"]].assign(column="denominator", coefficient=-1)
         counts = pd.concat(
             wholes[[*KEY, "eq"]].assign(
