@@ -17,15 +17,18 @@ def _refresh(args: argparse.Namespace) -> int:
     print(f"Refreshing from {current.raw_dir}")
     print(f"  warehouse: {current.warehouse}")
     print(f"  marts:     {current.marts_dir}", flush=True)
+    from pipelines import dbt_warm
     from pipelines.checks import suites
 
     suites.start_validation_worker()  # GX loads on the other core while Dagster loads here
-    from pipelines.refresh import run_refresh  # imports Dagster and parses dbt: after apply()
-
     try:
+        from pipelines.refresh import run_refresh  # imports Dagster, parses dbt: after apply()
+
+        dbt_warm.start()  # dbt loads while the raw files are read and checked
         outcome = run_refresh()
     finally:
         suites.stop_validation_worker()
+        dbt_warm.stop()
     print()
     print("Data quality:")
     for line in outcome.data_quality:

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from pipelines import neighbours, operations, settings
@@ -36,6 +35,7 @@ from pipelines.disclosure.shareable import (
 )
 from pipelines.report import REPORT_NAME
 from pipelines.transform import (
+    DbtCliResource,
     dbt_project,
     mart_asset_keys,
     project_fingerprint,

@@ -3,6 +3,7 @@ dbt tests surfaced as asset checks."""
 
 import fcntl
 import hashlib
+import importlib.abc
 import importlib.metadata
 import shutil
 import sys
@@ -13,11 +14,40 @@ from typing import Any
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
 from pipelines import settings
 from pipelines.ingest import RAW_SCHEMA
+
+
+class _DbtCoreHidden(importlib.abc.MetaPathFinder):
+    """dbt runs in processes of its own here (dagster-dbt's command line, and
+    pipelines/dbt_warm.py). Imported beside dbt-core, dagster-dbt also imports dbt-core's
+    adapters and contracts (about 1.4 s of every refresh's start) to work out its node selection
+    in-process; without them it takes the same selection, every node of the manifest, from the
+    manifest itself (its path for dbt Fusion). The asset specs and checks are the same either
+    way (tests/unit/test_transform.py). So dbt-core is hidden while dagster-dbt is imported,
+    unless this process has imported dbt already (a notebook, say): then dagster-dbt uses it.
+    A dbt selection other than every node (none is used) would need dbt-core visible."""
+
+    @staticmethod
+    def is_dbt(name: str) -> bool:
+        return name == "dbt" or name.startswith("dbt.")
+
+    def find_spec(self, name, path=None, target=None):
+        if self.is_dbt(name):
+            raise ImportError(f"{name} is not imported by the orchestrating process")
+        return None
+
+
+_hidden = _DbtCoreHidden()
+if not any(_hidden.is_dbt(name) for name in sys.modules):
+    sys.meta_path.insert(0, _hidden)
+try:
+    from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+finally:
+    if _hidden in sys.meta_path:
+        sys.meta_path.remove(_hidden)
 
 dbt_project = DbtProject(
     project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR
@@ -25,6 +55,9 @@ dbt_project = DbtProject(
 
 
 _DBT_BESIDE_INTERPRETER = Path(sys.executable).parent / "dbt"
+# runs dbt commands in the dbt process `cdap refresh` starts ahead (pipelines/dbt_warm.py), or
+# as the dbt beside it where there is none
+_WARM_DBT_BESIDE_INTERPRETER = Path(sys.executable).parent / "cdap-dbt"
 
 
 class CdapDbtCliResource(DbtCliResource):
@@ -34,7 +67,8 @@ class CdapDbtCliResource(DbtCliResource):
 
     @cached_property
     def _cli_version(self) -> version.Version:
-        if Path(self.dbt_executable) == _DBT_BESIDE_INTERPRETER:
+        beside = (_DBT_BESIDE_INTERPRETER, _WARM_DBT_BESIDE_INTERPRETER)
+        if Path(self.dbt_executable) in beside:
             return version.parse(importlib.metadata.version("dbt-core"))
         return super()._cli_version
 
@@ -48,10 +82,12 @@ class CdapDbtCliResource(DbtCliResource):
 def dbt_resource() -> DbtCliResource:
     # The dbt installed beside this interpreter, so an unactivated venv works too (dagster-dbt's
     # own preparer looks for `dbt` on PATH only).
-    beside = _DBT_BESIDE_INTERPRETER
-    return CdapDbtCliResource(
-        project_dir=dbt_project, dbt_executable=str(beside) if beside.exists() else "dbt"
-    )
+    executable = "dbt"
+    for beside in (_WARM_DBT_BESIDE_INTERPRETER, _DBT_BESIDE_INTERPRETER):
+        if beside.exists():
+            executable = str(beside)
+            break
+    return CdapDbtCliResource(project_dir=dbt_project, dbt_executable=executable)
 
 
 _WAREHOUSE_RECORD = "warehouse.path"

@@ -1,6 +1,8 @@
 """The dbt resource's shortcuts and the per-warehouse dbt target folders."""
 
+import json
 import subprocess
+import sys
 
 import duckdb
 
@@ -20,6 +22,44 @@ def test_dbt_version_from_the_package_is_the_one_dbt_reports():
         [resource.dbt_executable, "--version"], capture_output=True, text=True, check=True
     ).stdout
     assert f"installed: {resource._cli_version}" in reported
+
+
+# the dbt assets' specs and checks, as JSON, with dbt-core imported first (as dagster-dbt would
+# use it) or not (as pipelines/transform.py imports dagster-dbt)
+_SPECS = """
+import json, re, sys
+if sys.argv[1] == "with-dbt-core":
+    import dbt.version
+from pipelines.transform import cdap_dbt_models
+import dagster_dbt.compat
+def described(value):  # objects without their addresses
+    return re.sub(r" at 0x[0-9a-f]+", "", str(value))
+specs = sorted(
+    (s.key.to_user_string(), s.group_name, sorted(d.asset_key.to_user_string() for d in s.deps),
+     sorted((k, described(v)) for k, v in s.metadata.items()), s.description, s.tags,
+     str(s.code_version), sorted(s.kinds))
+    for s in cdap_dbt_models.specs
+)
+checks = sorted(
+    (c.key.to_user_string(), c.blocking, str(c.additional_deps), c.description, str(c.metadata))
+    for c in cdap_dbt_models.check_specs
+)
+print(json.dumps([dagster_dbt.compat.DBT_PYTHON_VERSION is None, specs, checks]))
+"""
+
+
+def test_dagster_dbt_makes_the_same_assets_and_checks_without_dbt_core():
+    def specs(mode: str) -> list:
+        return json.loads(
+            subprocess.run(
+                [sys.executable, "-c", _SPECS, mode], capture_output=True, text=True, check=True
+            ).stdout
+        )
+
+    hidden, with_dbt_core = specs("hidden"), specs("with-dbt-core")
+    assert hidden[0] and not with_dbt_core[0]  # dagster-dbt saw dbt-core in one only
+    assert len(hidden[1]) > 40 and len(hidden[2]) > 80
+    assert hidden[1:] == with_dbt_core[1:]
 
 
 def test_one_target_folder_per_warehouse_and_gone_with_it(tmp_path):
