@@ -1,15 +1,15 @@
 """A dbt process started ahead of the dbt step, so the step does not wait for dbt to load.
 
-Starting dbt costs about 2 s of imports on this machine kind before it does anything: more than
-a third of what `dbt build` then spends on the shipped sample. `cdap refresh` starts this
-process as it begins; it imports dbt while the refresh loads, ingests and checks the raw
-files, then waits. dagster-dbt runs `cdap-dbt` (this module's `client`) instead of `dbt`: the
-client hands its arguments, environment, folder and standard streams to the waiting process,
-which forks a child that runs the dbt command exactly as `dbt` would run it (same output on the
-same pipe, same exit status), while the parent keeps waiting for the next command.
+Starting dbt costs about 2 s of imports on this machine kind before it does anything: about a
+quarter of the dbt step on the shipped sample. `cdap refresh` starts this process once Dagster
+is loaded; it imports dbt while the refresh ingests and checks the raw files, then waits.
+dagster-dbt runs `cdap-dbt` (this module's `client`) instead of `dbt`: the client hands its
+arguments, environment, folder and standard streams to the waiting process, which forks a child
+that runs the dbt command exactly as `dbt` would run it (same output on the same pipe, same exit
+status), while the parent waits for the next command.
 
-With no such process (the UI's runs, the tests, a process that failed to start) the client
-runs the real dbt in its own place, so nothing depends on it but the time.
+With no such process (the UI's runs, the tests, a process that died) the client runs the real
+dbt in its own place, so nothing depends on it but the time.
 """
 
 import contextlib
@@ -25,7 +25,7 @@ from pathlib import Path
 
 SOCKET_VARIABLE = "CDAP_DBT_PROCESS_SOCKET"
 STARTED_AHEAD_VARIABLE = "CDAP_DBT_STARTED_AHEAD"  # in a command run here: this process's pid
-_STATUS = struct.Struct("!i")
+_INT32 = struct.Struct("!i")
 _WAIT_FOR_OWNER_SECONDS = 1.0
 
 
@@ -38,12 +38,12 @@ def _real_dbt() -> Path:
 
 def _receive_int(connection: socket.socket) -> int | None:
     data = b""
-    while len(data) < _STATUS.size:
-        chunk = connection.recv(_STATUS.size - len(data))
+    while len(data) < _INT32.size:
+        chunk = connection.recv(_INT32.size - len(data))
         if not chunk:
             return None
         data += chunk
-    return _STATUS.unpack(data)[0]
+    return _INT32.unpack(data)[0]
 
 
 def client() -> None:
@@ -59,7 +59,7 @@ def client() -> None:
             request = json.dumps(
                 {"arguments": arguments, "environment": dict(os.environ), "folder": os.getcwd()}
             ).encode()
-            socket.send_fds(connection, [_STATUS.pack(len(request))], [0, 1, 2])
+            socket.send_fds(connection, [_INT32.pack(len(request))], [0, 1, 2])
             connection.sendall(request)
             child = _receive_int(connection)
         except OSError:
@@ -86,8 +86,8 @@ def client() -> None:
 
 
 def _receive_request(connection: socket.socket) -> tuple[dict, list[int]]:
-    header, fds, _flags, _address = socket.recv_fds(connection, _STATUS.size, 3)
-    (length,) = _STATUS.unpack(header)
+    header, fds, _flags, _address = socket.recv_fds(connection, _INT32.size, 3)
+    (length,) = _INT32.unpack(header)
     data = b""
     while len(data) < length:
         chunk = connection.recv(length - len(data))
@@ -109,7 +109,7 @@ def _run_one(connection: socket.socket, cli) -> None:
         os.environ.update(request["environment"])
         os.environ[STARTED_AHEAD_VARIABLE] = str(os.getppid())  # for dbt's env_var(), and logs
         os.chdir(request["folder"])
-        connection.sendall(_STATUS.pack(os.getpid()))
+        connection.sendall(_INT32.pack(os.getpid()))
         sys.argv = [str(_real_dbt()), *request["arguments"]]
         try:
             cli(prog_name="dbt")
@@ -125,7 +125,7 @@ def _run_one(connection: socket.socket, cli) -> None:
             sys.stdout.flush()
             sys.stderr.flush()
         with contextlib.suppress(OSError):
-            connection.sendall(_STATUS.pack(status))
+            connection.sendall(_INT32.pack(status))
         os._exit(0)
 
 
@@ -140,7 +140,6 @@ def serve(path: str, owner: int) -> None:
     from dbt.adapters.duckdb import DuckDBAdapter  # noqa: F401 - loaded by every command
     from dbt.cli.main import cli
 
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     while os.getppid() == owner:
         try:
             connection, _address = listener.accept()

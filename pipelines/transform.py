@@ -82,11 +82,8 @@ class CdapDbtCliResource(DbtCliResource):
 def dbt_resource() -> DbtCliResource:
     # The dbt installed beside this interpreter, so an unactivated venv works too (dagster-dbt's
     # own preparer looks for `dbt` on PATH only).
-    executable = "dbt"
-    for beside in (_WARM_DBT_BESIDE_INTERPRETER, _DBT_BESIDE_INTERPRETER):
-        if beside.exists():
-            executable = str(beside)
-            break
+    beside = (_WARM_DBT_BESIDE_INTERPRETER, _DBT_BESIDE_INTERPRETER)
+    executable = next((str(path) for path in beside if path.exists()), "dbt")
     return CdapDbtCliResource(project_dir=dbt_project, dbt_executable=executable)
 
 
