@@ -12,6 +12,7 @@ With no such process (the UI's runs, the tests, a process that died) the client 
 dbt in its own place, so nothing depends on it but the time.
 """
 
+import atexit
 import contextlib
 import json
 import os
@@ -121,6 +122,10 @@ def _run_one(connection: socket.socket, cli) -> None:
 
             traceback.print_exc()
     finally:
+        # what a dbt process does as it ends (multiprocessing releases the semaphores dbt made,
+        # else its resource tracker warns of them), then the output, then the status
+        with contextlib.suppress(Exception):
+            atexit._run_exitfuncs()
         with contextlib.suppress(Exception):  # the reader may be gone
             sys.stdout.flush()
             sys.stderr.flush()

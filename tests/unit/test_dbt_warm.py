@@ -52,6 +52,7 @@ def test_a_command_runs_in_the_process_started_ahead(started_ahead, dbt_env):
     result = run(CLIENT, "compile", "--quiet", "--inline", WHERE, env=dbt_env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"'{started_ahead.pid}' as ran_in" in result.stdout, result.stdout
+    assert result.stderr == ""  # as from dbt: no warning of what the child left behind
 
 
 def test_without_it_the_command_runs_as_plain_dbt(dbt_env):
