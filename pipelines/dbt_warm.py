@@ -191,7 +191,11 @@ def stop() -> None:
     global _process, _folder
     os.environ.pop(SOCKET_VARIABLE, None)
     if _process is not None:
-        _process.terminate()
+        # SIGKILL, not SIGTERM: the process may ignore SIGTERM. Dagster gives SIGTERM the
+        # handler of SIGINT during a run, and a refresh started in the background (nohup, &)
+        # ignores SIGINT; a process started after that inherits SIGTERM ignored. It holds
+        # nothing to tidy: its socket's folder is removed below.
+        _process.kill()
         _process.wait()
         _process = None
     if _folder is not None:

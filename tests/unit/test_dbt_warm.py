@@ -101,6 +101,19 @@ def test_stop_leaves_nothing_behind():
     dbt_warm.start()
     process, socket_path = dbt_warm._process, Path(os.environ[dbt_warm.SOCKET_VARIABLE])
     dbt_warm.stop()
-    assert process.poll() == -signal.SIGTERM
+    assert process.poll() == -signal.SIGKILL
     assert not socket_path.parent.exists()
     assert dbt_warm.SOCKET_VARIABLE not in os.environ
+
+
+def test_stop_ends_it_where_sigterm_is_ignored():
+    # as in a refresh started in the background: SIGINT ignored, and Dagster's runs give
+    # SIGTERM the handler of SIGINT; the process started ahead inherits SIGTERM ignored
+    code = (
+        "import signal; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "from pipelines import dbt_warm; dbt_warm.start(); dbt_warm.stop(); print('stopped')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "stopped", result.stderr
