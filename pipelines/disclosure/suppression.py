@@ -99,15 +99,15 @@ def _family_equations(compositions: dict[str, tuple[str, ...]]) -> list[tuple[st
 # An equation's label is one integer (quick to group, sort and look up at 390,000 rows): its
 # kind, then for a family equation its rule, then the cell it is written for. Equations are
 # visited in label order, which decides ties. Kinds are numbered in the order of their names
-# and rules in the order of their numbers as text ("10" before "2"): the order the suppression
-# has always used, so the pattern is the same as it was with text labels.
+# and family rules in the order of their positions as text ("10" before "2"): the order the
+# suppression has always used, so the pattern is the same as it was with text labels.
 _KIND_ORDER = ("breakdown", "geography", "same_number", "unmet_need", "three_year_deaths")
 _RULE_FACTOR = 10**12  # more than the cells of any table
 _KIND_FACTOR = 10**15  # more than _RULE_FACTOR times the rules
 
 
-def _label(kind: str, cell: pd.Series, rule_rank: pd.Series | int = 0) -> pd.Series:
-    return _KIND_ORDER.index(kind) * _KIND_FACTOR + rule_rank * _RULE_FACTOR + cell
+def _label(kind: str, cell: pd.Series, rule_id: pd.Series | int = 0) -> pd.Series:
+    return _KIND_ORDER.index(kind) * _KIND_FACTOR + rule_id * _RULE_FACTOR + cell
 
 
 def _terms(
@@ -127,25 +127,19 @@ def _terms(
 
     # breakdown families and PHOF groupings: the composite = the sum of its parts
     family_equations = _family_equations(compositions)
-    # "10:" sorts before "1:" as text: see _label
-    rule_rank = {
-        rule_id: rank
-        for rank, rule_id in enumerate(
-            sorted(range(len(family_equations)), key=lambda rule_id: f"{rule_id}:")
-        )
-    }
+    # rules numbered in the order of their positions as text ("10" before "2"): see _label
+    in_label_order = sorted(range(len(family_equations)), key=lambda position: f"{position}:")
     composition = pd.DataFrame(
         [
-            (rule_id, rule_rank[rule_id], whole, part)
-            for rule_id, (whole, members) in enumerate(family_equations)
+            (rule_id, whole, part)
+            for rule_id, position in enumerate(in_label_order)
+            for whole, members in [family_equations[position]]
             for part in members
         ],
-        columns=["rule_id", "rule_rank", "breakdown", "part"],
+        columns=["rule_id", "breakdown", "part"],
     )
-    wholes = cells.merge(
-        composition[["rule_id", "rule_rank", "breakdown"]].drop_duplicates(), on="breakdown"
-    )
-    wholes["eq"] = _label("breakdown", wholes["cell"], wholes["rule_rank"])
+    wholes = cells.merge(composition[["rule_id", "breakdown"]].drop_duplicates(), on="breakdown")
+    wholes["eq"] = _label("breakdown", wholes["cell"], wholes["rule_id"])
     members = wholes[["metric_id", "area_code", "period_end_date", "column", "eq", "rule_id"]]
     members = members.merge(composition[["rule_id", "part"]], on="rule_id").drop(columns="rule_id")
     members = members.rename(columns={"part": "breakdown"})

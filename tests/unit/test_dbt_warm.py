@@ -36,20 +36,14 @@ def started_ahead():
     dbt_warm.stop()
 
 
-@pytest.fixture
-def dbt_env(tmp_path) -> dict:
-    """dbt's folders in tmp_path, never the project's target."""
-    return {
+def test_a_command_runs_in_the_process_started_ahead(started_ahead, tmp_path):
+    env = {  # started_ahead set the socket's variable; dbt's folders in tmp_path
         **os.environ,
         "CDAP_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
         "DBT_TARGET_PATH": str(tmp_path / "target"),
         "DBT_LOG_PATH": str(tmp_path / "logs"),
     }
-
-
-def test_a_command_runs_in_the_process_started_ahead(started_ahead, dbt_env):
-    dbt_env[dbt_warm.SOCKET_VARIABLE] = os.environ[dbt_warm.SOCKET_VARIABLE]
-    result = run(CLIENT, "compile", "--quiet", "--inline", WHERE, env=dbt_env)
+    result = run(CLIENT, "compile", "--quiet", "--inline", WHERE, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"'{started_ahead.pid}' as ran_in" in result.stdout, result.stdout
     assert result.stderr == ""  # as from dbt: no warning of what the child left behind
