@@ -30,21 +30,43 @@ _INT32 = struct.Struct("!i")
 _WAIT_FOR_OWNER_SECONDS = 1.0
 
 
-def _real_dbt() -> Path:
-    return Path(sys.executable).parent / "dbt"
+# the dbt this environment installed, and this module's client, beside the interpreter
+DBT = Path(sys.executable).parent / "dbt"
+CLIENT = Path(sys.executable).parent / "cdap-dbt"
+
+
+def _receive_exactly(connection: socket.socket, size: int) -> bytes | None:
+    """`size` bytes, or None if the other side went away first."""
+    data = b""
+    while len(data) < size:
+        chunk = connection.recv(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def _receive_int(connection: socket.socket) -> int | None:
+    data = _receive_exactly(connection, _INT32.size)
+    return None if data is None else _INT32.unpack(data)[0]
 
 
 # --- the client: what dagster-dbt runs as its dbt executable -------------------------------
 
 
-def _receive_int(connection: socket.socket) -> int | None:
-    data = b""
-    while len(data) < _INT32.size:
-        chunk = connection.recv(_INT32.size - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return _INT32.unpack(data)[0]
+def _hand_over(connection: socket.socket, path: str, arguments: list[str]) -> int | None:
+    """Send the command to the waiting process: the pid of the child running it, or None if
+    there is no process to run it (none listening, or it died before starting the command)."""
+    request = json.dumps(
+        {"arguments": arguments, "environment": dict(os.environ), "folder": os.getcwd()}
+    ).encode()
+    try:
+        connection.connect(path)
+        socket.send_fds(connection, [_INT32.pack(len(request))], [0, 1, 2])
+        connection.sendall(request)
+        return _receive_int(connection)
+    except OSError:
+        return None
 
 
 def client() -> None:
@@ -52,35 +74,22 @@ def client() -> None:
     else as `dbt <dbt arguments>` here."""
     arguments = sys.argv[1:]
     path = os.environ.get(SOCKET_VARIABLE)
-    connection = None
     if path:
-        try:
-            connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            connection.connect(path)
-            request = json.dumps(
-                {"arguments": arguments, "environment": dict(os.environ), "folder": os.getcwd()}
-            ).encode()
-            socket.send_fds(connection, [_INT32.pack(len(request))], [0, 1, 2])
-            connection.sendall(request)
-            child = _receive_int(connection)
-        except OSError:
-            child = None
-        if child is not None:
-            # the command is running: from here on, never run it a second time
-            def forward(signal_number, _frame):
-                os.kill(child, signal_number)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            child = _hand_over(connection, path, arguments)
+            if child is not None:
+                # the command is running: from here on, never run it a second time
+                def forward(signal_number, _frame):
+                    os.kill(child, signal_number)
 
-            for signal_number in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(signal_number, forward)
-            status = _receive_int(connection)
-            if status is None:
-                print("cdap-dbt: the dbt process ended without an exit status", file=sys.stderr)
-                sys.exit(1)
-            sys.exit(status)
-    if connection is not None:
-        connection.close()
-    dbt = _real_dbt()
-    os.execv(dbt, [str(dbt), *arguments])
+                for signal_number in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(signal_number, forward)
+                status = _receive_int(connection)
+                if status is None:
+                    print("cdap-dbt: the dbt process ended without an exit status", file=sys.stderr)
+                    sys.exit(1)
+                sys.exit(status)
+    os.execv(DBT, [str(DBT), *arguments])
 
 
 # --- the waiting process ---------------------------------------------------------------------
@@ -89,12 +98,9 @@ def client() -> None:
 def _receive_request(connection: socket.socket) -> tuple[dict, list[int]]:
     header, fds, _flags, _address = socket.recv_fds(connection, _INT32.size, 3)
     (length,) = _INT32.unpack(header)
-    data = b""
-    while len(data) < length:
-        chunk = connection.recv(length - len(data))
-        if not chunk:
-            raise OSError("the client went away")
-        data += chunk
+    data = _receive_exactly(connection, length)
+    if data is None:
+        raise OSError("the client went away")
     return json.loads(data), fds
 
 
@@ -111,7 +117,7 @@ def _run_one(connection: socket.socket, cli) -> None:
         os.environ[STARTED_AHEAD_VARIABLE] = str(os.getppid())  # for dbt's env_var(), and logs
         os.chdir(request["folder"])
         connection.sendall(_INT32.pack(os.getpid()))
-        sys.argv = [str(_real_dbt()), *request["arguments"]]
+        sys.argv = [str(DBT), *request["arguments"]]
         try:
             cli(prog_name="dbt")
             status = 0
@@ -134,13 +140,10 @@ def _run_one(connection: socket.socket, cli) -> None:
         os._exit(0)
 
 
-def serve(path: str, owner: int) -> None:
-    """Import dbt, then run each command sent to `path` in a forked child, until `owner` (the
-    refresh that started this process) is gone."""
-    # listening before the imports: a command sent meanwhile waits for them, not for nothing
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path)
-    listener.listen()
+def serve(listening: int, owner: int) -> None:
+    """Import dbt, then run each command sent to the socket `listening` (a file descriptor) in
+    a forked child, until `owner` (the refresh that started this process) is gone."""
+    listener = socket.socket(fileno=listening)
     listener.settimeout(_WAIT_FOR_OWNER_SECONDS)
     from dbt.adapters.duckdb import DuckDBAdapter  # noqa: F401 - loaded by every command
     from dbt.cli.main import cli
@@ -179,11 +182,19 @@ def start() -> None:
         return
     _folder = tempfile.TemporaryDirectory(prefix="cdap-dbt-")  # owner-only: mkdtemp's 0700
     path = str(Path(_folder.name) / "socket")
-    _process = subprocess.Popen(
-        [sys.executable, "-u", "-m", "pipelines.dbt_warm", path, str(os.getpid())],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-    )
+    # listening from here on, before the process has even started: a command sent while it
+    # imports dbt waits for it, and is never run as plain dbt because it came early
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(path)
+        listener.listen()
+        _process = subprocess.Popen(
+            [sys.executable, "-u", "-m", "pipelines.dbt_warm"]
+            + [str(listener.fileno()), str(os.getpid())],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            pass_fds=[listener.fileno()],
+        )
+    # this process's copy is closed: once the other is gone, nothing listens (see client)
     os.environ[SOCKET_VARIABLE] = path
 
 
@@ -204,4 +215,4 @@ def stop() -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], int(sys.argv[2]))
+    serve(int(sys.argv[1]), int(sys.argv[2]))

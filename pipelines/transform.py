@@ -16,7 +16,7 @@ import dagster as dg
 import duckdb
 from packaging import version
 
-from pipelines import settings
+from pipelines import dbt_warm, settings
 from pipelines.ingest import RAW_SCHEMA
 
 
@@ -54,10 +54,9 @@ dbt_project = DbtProject(
 )
 
 
-_DBT_BESIDE_INTERPRETER = Path(sys.executable).parent / "dbt"
-# runs dbt commands in the dbt process `cdap refresh` starts ahead (pipelines/dbt_warm.py), or
-# as the dbt beside it where there is none
-_WARM_DBT_BESIDE_INTERPRETER = Path(sys.executable).parent / "cdap-dbt"
+# `cdap-dbt` runs dbt commands in the dbt process `cdap refresh` starts ahead, or as the dbt
+# beside it where there is none
+_DBT_BESIDE_INTERPRETER = (dbt_warm.CLIENT, dbt_warm.DBT)
 
 
 class CdapDbtCliResource(DbtCliResource):
@@ -67,8 +66,7 @@ class CdapDbtCliResource(DbtCliResource):
 
     @cached_property
     def _cli_version(self) -> version.Version:
-        beside = (_DBT_BESIDE_INTERPRETER, _WARM_DBT_BESIDE_INTERPRETER)
-        if Path(self.dbt_executable) in beside:
+        if Path(self.dbt_executable) in _DBT_BESIDE_INTERPRETER:
             return version.parse(importlib.metadata.version("dbt-core"))
         return super()._cli_version
 
@@ -82,8 +80,7 @@ class CdapDbtCliResource(DbtCliResource):
 def dbt_resource() -> DbtCliResource:
     # The dbt installed beside this interpreter, so an unactivated venv works too (dagster-dbt's
     # own preparer looks for `dbt` on PATH only).
-    beside = (_WARM_DBT_BESIDE_INTERPRETER, _DBT_BESIDE_INTERPRETER)
-    executable = next((str(path) for path in beside if path.exists()), "dbt")
+    executable = next((str(path) for path in _DBT_BESIDE_INTERPRETER if path.exists()), "dbt")
     return CdapDbtCliResource(project_dir=dbt_project, dbt_executable=executable)
 
 

@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from pipelines import dbt_warm, settings
+from pipelines.dbt_warm import CLIENT, DBT
 
-CLIENT = Path(sys.executable).parent / "cdap-dbt"
-DBT = Path(sys.executable).parent / "dbt"
 # prints where the command ran: the pid of the process started ahead, or "here"
 WHERE = 'select \'{{ env_var("CDAP_DBT_STARTED_AHEAD", "here") }}\' as ran_in'
 
