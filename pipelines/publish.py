@@ -81,7 +81,7 @@ def check_shareable_copy(con: duckdb.DuckDBPyConnection, names: list[str]) -> li
 
 
 def _protect_outcomes(
-    con: duckdb.DuckDBPyConnection, marts: list[PublishedMart]
+    con: duckdb.DuckDBPyConnection, marts: list[PublishedMart], marts_dir: Path
 ) -> Protection | None:
     outcomes = [m for m in marts if m.disclosure == "outcome_measures"]
     if not outcomes:
@@ -94,7 +94,15 @@ def _protect_outcomes(
     areas = next((m for m in marts if m.name == AREAS_MART), None)
     if areas is None:
         raise PublicationRefused(f"{OUTCOMES_MART} cannot be published without {AREAS_MART}")
-    return protect(con, "warehouse", outcomes[0], f"warehouse.{areas.relation}")
+    # the publication this one replaces: what it published is published again as it was
+    previous = marts_dir / f"{OUTCOMES_MART}.parquet"
+    return protect(
+        con,
+        "warehouse",
+        outcomes[0],
+        f"warehouse.{areas.relation}",
+        previous if previous.is_file() else None,
+    )
 
 
 def _write_parquet(con: duckdb.DuckDBPyConnection, name: str, folder: Path) -> int:
@@ -130,12 +138,11 @@ def publish(
             )
             con.execute(f"ATTACH '{warehouse}' AS warehouse (READ_ONLY)")
             # what to hide, decided and audited before anything is written
-            protection = _protect_outcomes(con, marts)
+            protection = _protect_outcomes(con, marts, marts_dir)
             tables = {}
             for mart in marts:
                 con.execute(
-                    f"CREATE TABLE published.main.{mart.name} AS "
-                    f"{select_for(mart, 'warehouse', 'published')}"
+                    f"CREATE TABLE published.main.{mart.name} AS {select_for(mart, 'warehouse')}"
                 )
                 tables[mart.name] = _write_parquet(con, mart.name, staging)
             names = {mart.name for mart in marts}

@@ -72,12 +72,15 @@ class AuditResult:
     determined: list[Finding] = field(default_factory=list)
     too_narrow: list[Finding] = field(default_factory=list)
     narrowest_values: int | None = None  # whole values in the narrowest feasible range
+    # published windows of an event metric that share months with another of the same series:
+    # the monthly counts behind them would tie them together (must be none: see rule)
+    overlapping_windows: int = 0
     lp_solves: int = 0
     seconds: float = 0.0
 
     @property
     def passed(self) -> bool:
-        return not self.determined and not self.too_narrow
+        return not self.determined and not self.too_narrow and not self.overlapping_windows
 
     @property
     def failures(self) -> list[Finding]:
@@ -89,6 +92,7 @@ class AuditResult:
             "relations_attacked": self.relations,
             "cells_determined_exactly": len(self.determined),
             "cells_narrowed_below_threshold": len(self.too_narrow),
+            "overlapping_event_windows": self.overlapping_windows,
             "narrowest_feasible_range_values": self.narrowest_values,
             "lp_solves": self.lp_solves,
             "audit_seconds": round(self.seconds, 2),
@@ -199,6 +203,18 @@ def _relation_terms(
         WHERE w.metric_id = '{relation.metric}' AND w."column" = 'numerator'
             AND month(w.period_end_date) = 12
         """)
+    for number, relation in enumerate(rule.AT_MOST, start=6):
+        # other - this >= 0: an inequality whatever the data (see `_classify`)
+        selects.append(f"""
+        SELECT 'at_most', {number} * 10000000000::BIGINT + w.cell_id, w.cell_id, -1, 1
+        FROM cells w WHERE w.metric_id = '{relation.metric}' AND w."column" = '{relation.column}'
+        UNION ALL
+        SELECT 'at_most', {number} * 10000000000::BIGINT + w.cell_id, o.cell_id, 1, NULL
+        FROM cells w JOIN cells o ON o.metric_id = '{relation.other_metric}'
+            AND o."column" = '{relation.other_column}' AND o.area_code = w.area_code
+            AND o.breakdown = w.breakdown AND o.period_end_date = w.period_end_date
+        WHERE w.metric_id = '{relation.metric}' AND w."column" = '{relation.column}'
+        """)
     for relation in rule.ESTIMATE_MINUS_COUNTS:
         groups = ", ".join(f"'{g}'" for g in relation.groups)
         # numerator - estimate + people in treatment = 0
@@ -228,8 +244,8 @@ def _relation_terms(
         FROM terms
         """
     ).df()
-    # unmet need: the whole, its estimate and its groups (the estimate counted in `expected`)
-    complete = terms.found == terms.expected + np.where(terms.kind == "unmet_need", 0, 1)
+    # the whole and every part it expects (for unmet need, the estimate counts in `expected`)
+    complete = terms.found == terms.expected + 1
     return terms[complete].drop(columns=["expected", "found"])
 
 
@@ -240,11 +256,36 @@ def _classify(terms: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     terms = terms.assign(weighted=terms.coefficient * true_value[terms.cell_id.to_numpy()])
     residual = terms.groupby("relation")["weighted"].sum()
     kind = terms.groupby("relation")["kind"].first()
-    is_equation = residual.abs() < TOLERANCE
-    is_inequality = ~is_equation & (residual > 0) & kind.isin(["breakdown", "geography"])
+    is_bound = kind == "at_most"  # known by definition to be an inequality, never an equation
+    is_equation = (residual.abs() < TOLERANCE) & ~is_bound
+    is_inequality = (
+        ~is_equation
+        & (residual > -TOLERANCE)
+        & (is_bound | ((residual > 0) & kind.isin(["breakdown", "geography"])))
+    )
     mode = pd.Series(np.where(is_equation, "eq", np.where(is_inequality, "ge", "")), residual.index)
     terms = terms.assign(mode=terms.relation.map(mode)).drop(columns="weighted")
     return terms[terms["mode"] != ""]
+
+
+def overlapping_event_windows(published: pd.DataFrame) -> int:
+    """Published windows of an event metric (rule.EVENT_METRICS) that overlap another of the
+    same area and breakdown. A 12-month count of events is the sum of 12 monthly counts that are
+    never negative, so overlapping windows tie their months together; windows that share no
+    month are independent sums, and the monthly model then adds nothing to the relations of
+    each window that this audit attacks. So the audit checks the windows, not the months."""
+    events = published[published.metric_id.isin(list(rule.EVENT_METRICS))]
+    if not len(events):
+        return 0
+    periods = pd.to_datetime(events.period_end_date)
+    months = periods.dt.year * 12 + periods.dt.month
+    ordered = (
+        events.assign(month_index=months)
+        .sort_values(["metric_id", "area_code", "breakdown", "month_index"])
+        .groupby(["metric_id", "area_code", "breakdown"])["month_index"]
+        .diff()
+    )
+    return int((ordered < 12).sum())
 
 
 def _whole_values(low: float, high: float, is_integer: bool) -> int:
@@ -277,7 +318,11 @@ def audit(
         con.close()
     relation_count = int(terms.relation.nunique())
     unknown = cells.is_unknown.to_numpy().copy()
-    result = AuditResult(suppressed_cells=int(unknown.sum()), relations=relation_count)
+    result = AuditResult(
+        suppressed_cells=int(unknown.sum()),
+        relations=relation_count,
+        overlapping_windows=overlapping_event_windows(published),
+    )
     if not unknown.any():
         result.seconds = time.perf_counter() - started
         return result

@@ -1,10 +1,24 @@
-"""The disclosure rule (metrics.md "Disclosure control: two tiers") and what a determined
-reader knows about how the published numbers relate to each other.
+"""The disclosure rule and what a determined reader knows about how the published numbers
+relate to each other, over every relation, over time and across publications.
 
 Both the suppression and the audit read this module; each builds the relations from it in its
-own code. The relations themselves hold exactly in the warehouse: a test checks every one of
-them on a refreshed warehouse, and a third, hand-written attacker in the tests checks the
-publication against them once more.
+own code. Every relation and inequality declared here holds in the warehouse by definition: a
+test checks each one on a refreshed warehouse, and an intruder written apart from the
+disclosure code (tests/helpers/intruder.py) attacks the publication with them once more.
+
+What the shareable tier publishes at all (the answer to time and to revisions):
+
+- *Time.* A 12-month count of events is the sum of 12 monthly counts that are never negative,
+  so two overlapping windows of the same series tie their hidden months together (a published
+  zero pins all 12 months to zero). The metrics of EVENT_METRICS are therefore published at one
+  month end a year only, so that no two published windows of them share a month: the monthly
+  model then adds nothing to what the relations of one window give. The restricted warehouse
+  keeps every month end.
+- *Revisions.* A reader keeps every earlier publication, so a published value that changes is
+  itself a count (the records that changed). Provisional values (their look-forward runs past
+  the data's as-of date, so they will change) are not published; a value once published is
+  published again exactly as it was, with the same cells hidden (`pipelines.disclosure
+  .shareable` reads the publication it replaces), even where the warehouse has since changed it.
 """
 
 from dataclasses import dataclass
@@ -23,6 +37,30 @@ LOW_RELIABILITY_EVENTS = 10  # rates from fewer events carry a low-reliability f
 PUBLISHED_REASON = "small_number_protection"
 
 TOTAL_BREAKDOWN = "all"
+
+FINANCIAL_YEAR_END_MONTH = 3  # years ending 31 March: NDTMS, PHOF and the strategy's years
+CALENDAR_YEAR_END_MONTH = 12  # years ending 31 December: ONS's death registrations
+# Metrics whose 12-month window is a sum of monthly events (or, for new presentations, as good
+# as one: a person starting twice in a year is rare), each published at one month end a year
+# only (see the module's docstring). The same count under two metrics has the same month.
+EVENT_METRICS = {
+    # journeys discharged in the window (metric 5; a death in treatment is a discharge)
+    "unplanned_exits": FINANCIAL_YEAR_END_MONTH,
+    "unplanned_exit_rate": FINANCIAL_YEAR_END_MONTH,
+    "deaths_in_treatment": FINANCIAL_YEAR_END_MONTH,
+    "deaths_in_treatment_rate": FINANCIAL_YEAR_END_MONTH,
+    # journeys started, or referred, in the window (metrics 6 and 8), people starting (3)
+    "early_unplanned_exit_rate": FINANCIAL_YEAR_END_MONTH,
+    "referral_conversion_rate": FINANCIAL_YEAR_END_MONTH,
+    "new_presentations": FINANCIAL_YEAR_END_MONTH,
+    # prison releases in the window (metric 7)
+    "continuity_of_care_rate": FINANCIAL_YEAR_END_MONTH,
+    # deaths registered in the window (metric 10; the standardised rate is already published
+    # for calendar years only, and its three years are a relation below)
+    "drug_misuse_deaths": CALENDAR_YEAR_END_MONTH,
+    "drug_misuse_death_rate": CALENDAR_YEAR_END_MONTH,
+    "drug_misuse_death_rate_dsr": CALENDAR_YEAR_END_MONTH,
+}
 
 
 @dataclass(frozen=True)
@@ -69,6 +107,43 @@ ESTIMATE_MINUS_COUNTS = (
         "unmet_need_alcohol", "adults_in_treatment", ("alcohol_only", "non_opiate_and_alcohol")
     ),
 )
+
+
+@dataclass(frozen=True)
+class AtMost:
+    """`metric`'s `column` is at most `other_metric`'s `other_column` (same area, breakdown and
+    period): the first counts a subset of what the second counts. Every rate whose numerator is
+    a subset of its denominator (NUMERATOR_WITHIN_DENOMINATOR) is one of these too."""
+
+    metric: str
+    column: str
+    other_metric: str
+    other_column: str
+
+
+AT_MOST = (
+    # a new presentation starts a journey in W, so that person is in treatment in W, placed by
+    # the same latest journey
+    AtMost("new_presentations", "numerator", "adults_in_treatment", "numerator"),
+    # a death in treatment is a journey discharged in W (discharge reason `died`)
+    AtMost("deaths_in_treatment", "numerator", "unplanned_exit_rate", "denominator"),
+)
+# Considered and left out, because they do not hold by definition: early unplanned exits
+# against unplanned exits (the first are journeys *started* in W, whose exit may fall after
+# E; the second journeys *discharged* in W), young people against adults (disjoint), and deaths
+# in treatment against adults in treatment (a journey's own area against the area of the
+# person's latest journey).
+# Rates whose numerator counts a subset of what the denominator counts.
+NUMERATOR_WITHIN_DENOMINATOR = frozenset(
+    {
+        "successful_completion_rate",  # people in treatment whose latest exit was successful
+        "unplanned_exit_rate",  # discharges that were unplanned
+        "early_unplanned_exit_rate",  # journeys started that ended unplanned within 84 days
+        "continuity_of_care_rate",  # releases followed by a treatment start within 21 days
+        "referral_conversion_rate",  # referrals that started within 28 days
+    }
+)
+
 # Denominators that are public reference figures (ONS population, OHID prevalence estimates),
 # not counts of people from the partnership's records: published as they are, never a cell to
 # protect. Every other rate's denominator is a count from the records and is protected.

@@ -23,9 +23,11 @@ log = logging.getLogger(__name__)
 
 DISCLOSURE_MODES = ("outcome_measures", "follows_outcomes", "reference")
 OUTCOMES_MART = "fct_outcomes"  # the mart every follows_outcomes mart takes its suppression from
+# the restricted fct_outcomes, as `protect` registers it (which cells exist at all)
+OUTCOMES_RELATION_ALIAS = "restricted_outcomes"
 COUNTRY_AREA_TYPE = "country"
 # Rounds of "suppress, audit, hide one more cell beside each weak spot" before refusing.
-MAX_AUDIT_ROUNDS = 4
+MAX_AUDIT_ROUNDS = 8
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ class PublishedMart:
     measure_columns: tuple[str, ...] = ()  # outcome_measures: blanked when suppressed
     derived_columns: tuple[tuple[str, str], ...] = ()  # (column, value when suppressed)
     follows: tuple[FollowSpec, ...] = ()
+    # follows_outcomes: a flag that marks each series' latest period with a value, recomputed
+    # over the rows published (the warehouse's latest may be a month end not published)
+    latest_flag: str | None = None
 
     @property
     def order(self) -> tuple[int, str]:
@@ -85,6 +90,7 @@ def published_marts(manifest_path: Path) -> list[PublishedMart]:
                     )
                     for f in meta.get("disclosure_follows", ())
                 ),
+                latest_flag=meta.get("disclosure_latest_flag"),
             )
         )
     return sorted(marts, key=lambda m: m.order)
@@ -95,15 +101,22 @@ def published_marts(manifest_path: Path) -> list[PublishedMart]:
 
 
 DECISIONS_TABLE = "suppression_decisions"
+# the rows an earlier publication published with other numbers than the warehouse now has:
+# published again as they were (registered by `protect`; see rule's docstring, "Revisions")
+FROZEN_TABLE = "frozen_rows"
 
 
 def outcomes_sql(relation: str, mart: PublishedMart, decisions: str = DECISIONS_TABLE) -> str:
-    """The shareable fct_outcomes: `relation` with the suppression decisions applied. A
-    suppressed row shows no numerator, value, interval, note or comparison; its denominator
-    stays, unless the denominator is itself a protected cell. England's value beside
-    each area is blanked where England's own row is suppressed."""
+    """The shareable fct_outcomes: the rows of `relation` that are decided (published: see
+    `publishable`) with the suppression decisions applied. A suppressed row shows no numerator,
+    value, interval, note or comparison; its denominator stays, unless the denominator is
+    itself a protected cell. A row an earlier publication published with other numbers shows
+    those numbers (FROZEN_TABLE). England's value beside each area is blanked where England's
+    own row is suppressed."""
+    measures = mart.measure_columns or ("numerator", "denominator", "value")
+    frozen_columns = (*measures, "value_note", "comparison_to_england", "england_value")
     blanked = []
-    for column in mart.measure_columns or ("numerator", "denominator", "value"):
+    for column in measures:
         if column == "denominator":
             blanked.append(
                 "case when not outcomes.hide_denominator then outcomes.denominator "
@@ -127,6 +140,10 @@ def outcomes_sql(relation: str, mart: PublishedMart, decisions: str = DECISIONS_
             "then outcomes.england_value end as england_value",
         ]
     )
+    as_first_published = ", ".join(
+        f"case when outcomes.is_frozen then frozen.{column} else outcomes.{column} end as {column}"
+        for column in frozen_columns
+    )
     return f"""
     with
 
@@ -134,11 +151,11 @@ def outcomes_sql(relation: str, mart: PublishedMart, decisions: str = DECISIONS_
 
         select
             outcomes.*,
-            coalesce(decisions.hide_numerator or decisions.hide_denominator, false)
-                as is_suppressed,
-            coalesce(decisions.hide_denominator, false) as hide_denominator
+            decisions.hide_numerator or decisions.hide_denominator as is_suppressed,
+            decisions.hide_denominator,
+            decisions.is_frozen
         from {relation} as outcomes
-        left join {decisions} as decisions
+        inner join {decisions} as decisions
             on outcomes.metric_id = decisions.metric_id
             and outcomes.area_code = decisions.area_code
             and outcomes.breakdown = decisions.breakdown
@@ -152,30 +169,53 @@ def outcomes_sql(relation: str, mart: PublishedMart, decisions: str = DECISIONS_
         from decided
         where area_type = '{COUNTRY_AREA_TYPE}'
 
+    ),
+
+    controlled as (
+
+        select
+            outcomes.* exclude (is_suppressed, hide_denominator) replace ({replaced}),
+            outcomes.is_suppressed,
+            case when outcomes.is_suppressed then '{rule.PUBLISHED_REASON}' end
+                as suppression_reason
+        from decided as outcomes
+        left join england_row
+            on outcomes.metric_id = england_row.metric_id
+            and outcomes.breakdown = england_row.breakdown
+            and outcomes.period_end_date = england_row.period_end_date
+            and outcomes.england_value_source = 'warehouse'
+
+    ),
+
+    published as (
+
+        select outcomes.* exclude (is_frozen) replace ({as_first_published})
+        from controlled as outcomes
+        left join {FROZEN_TABLE} as frozen
+            on outcomes.is_frozen
+            and outcomes.metric_id = frozen.metric_id
+            and outcomes.area_code = frozen.area_code
+            and outcomes.breakdown = frozen.breakdown
+            and outcomes.period_end_date = frozen.period_end_date
+
     )
 
     select
-        outcomes.* exclude (is_suppressed, hide_denominator) replace ({replaced}),
-        outcomes.is_suppressed,
-        case when outcomes.is_suppressed then '{rule.PUBLISHED_REASON}' end
-            as suppression_reason,
-        not outcomes.is_suppressed and outcomes.unit <> 'count'
-            and outcomes.numerator < {rule.LOW_RELIABILITY_EVENTS} as is_low_reliability
-    from decided as outcomes
-    left join england_row
-        on outcomes.metric_id = england_row.metric_id
-        and outcomes.breakdown = england_row.breakdown
-        and outcomes.period_end_date = england_row.period_end_date
-        and outcomes.england_value_source = 'warehouse'
-    order by outcomes.metric_id, outcomes.area_code, outcomes.period_end_date,
-        outcomes.breakdown
+        *,
+        not is_suppressed and unit <> 'count'
+            and numerator < {rule.LOW_RELIABILITY_EVENTS} as is_low_reliability
+    from published
+    order by metric_id, area_code, period_end_date, breakdown
     """
 
 
-def follows_sql(relation: str, mart: PublishedMart, outcomes: str) -> str:
-    """Blank a derived mart's columns wherever the fct_outcomes cell they come from is
-    suppressed, so the same number is hidden in every file. The row's is_suppressed is its own
-    cell's (the first spec)."""
+def follows_sql(relation: str, mart: PublishedMart, cells: str = DECISIONS_TABLE) -> str:
+    """Blank a derived mart's columns unless the fct_outcomes cell they come from is published
+    and shown as the warehouse has it (`cells`: the decisions, one row per published cell), so
+    the same number is hidden in every file and nothing is shown beside a hidden cell
+    (`derived_columns` take their given value instead). A row whose own cell (the first spec)
+    the warehouse has but does not publish (provisional, or a month end an event metric is not
+    published at) is left out; the row's is_suppressed is its own cell's."""
     joins, conditions = [], {}
     for n, spec in enumerate(mart.follows):
         alias = f"source_{n}"
@@ -187,32 +227,49 @@ def follows_sql(relation: str, mart: PublishedMart, outcomes: str) -> str:
                 f"interval {spec.months_earlier} month) as date)"
             )
         joins.append(
-            f"left join {outcomes} as {alias} on {alias}.metric_id = {metric} "
+            f"left join {cells} as {alias} on {alias}.metric_id = {metric} "
             f"and {alias}.area_code = derived.area_code "
             f"and {alias}.breakdown = '{rule.TOTAL_BREAKDOWN}' "
             f"and {alias}.period_end_date = {period}"
         )
-        for column in spec.columns:
-            conditions.setdefault(column, []).append(f"coalesce({alias}.is_suppressed, false)")
+        for column in (*spec.columns, *(c for c, _ in mart.derived_columns if n == 0)):
+            conditions.setdefault(column, []).append(f"not coalesce({alias}.is_shown, false)")
+    derived = dict(mart.derived_columns)
     replaced = ", ".join(
-        f"case when {' or '.join(c)} then null else derived.{column} end as {column}"
+        f"case when {' or '.join(c)} then "
+        f"{repr(derived[column]) if column in derived else 'null'} "
+        f"else derived.{column} end as {column}"
         for column, c in conditions.items()
     )
-    own_cell = "coalesce(source_0.is_suppressed, false)"
+    own = mart.follows[0]
+    own_metric = f"'{own.metric_id}'" if own.metric_id else "derived.metric_id"
+    controlled = (
+        f"select derived.* replace ({replaced}), "
+        f"coalesce(not source_0.is_shown, false) as is_suppressed "
+        f"from {relation} as derived {' '.join(joins)} "
+        f"where source_0.metric_id is not null or not exists ("
+        f"select 1 from {OUTCOMES_RELATION_ALIAS} as restricted "
+        f"where restricted.metric_id = {own_metric} and restricted.area_code = derived.area_code "
+        f"and restricted.breakdown = '{rule.TOTAL_BREAKDOWN}' "
+        f"and restricted.period_end_date = derived.{own.period_column})"
+    )
+    if mart.latest_flag is None:
+        return controlled
     return (
-        f"select derived.* replace ({replaced}), {own_cell} as is_suppressed "
-        f"from {relation} as derived {' '.join(joins)}"
+        f"select * replace (coalesce({own.period_column} = max({own.period_column}) "
+        f"filter (where not is_suppressed) over (partition by metric_id, area_code), false) "
+        f"as {mart.latest_flag}) from ({controlled})"
     )
 
 
-def select_for(mart: PublishedMart, source_catalog: str, published_catalog: str) -> str:
-    """The SELECT that builds a mart's shareable copy (fct_outcomes needs the decisions table
-    registered on the connection: see `protect`)."""
+def select_for(mart: PublishedMart, source_catalog: str) -> str:
+    """The SELECT that builds a mart's shareable copy (fct_outcomes and the marts that follow it
+    need the tables `protect` registers on the connection)."""
     relation = f"{source_catalog}.{mart.relation}"
     if mart.disclosure == "reference":
         return f"select * from {relation}"
     if mart.disclosure == "follows_outcomes":
-        return follows_sql(relation, mart, f"{published_catalog}.main.{OUTCOMES_MART}")
+        return follows_sql(relation, mart)
     return outcomes_sql(relation, mart)
 
 
@@ -236,14 +293,23 @@ class Protection:
         return self.decisions.suppressed_rows
 
     def figures(self) -> dict[str, object]:
+        """What the shareable run record and report say: the total of hidden cells only (how
+        many are small numbers would say how many of them are 1 to 4)."""
         return {
-            "cells_suppressed_primary": self.decisions.primary_cells,
-            "cells_suppressed_secondary": self.decisions.secondary_cells,
+            "cells_suppressed": self.decisions.hidden_cells,
             "rows_suppressed": self.suppressed_rows,
             "rows": self.rows,
             "relations_protected": self.decisions.equations,
             "suppression_rounds": self.rounds,
             **{f"audit_{k}": v for k, v in self.audit.figures().items()},
+        }
+
+    def restricted_figures(self) -> dict[str, object]:
+        """The split, for the restricted log only."""
+        return {
+            "cells_suppressed_primary": self.decisions.primary_cells,
+            "cells_suppressed_secondary": self.decisions.secondary_cells,
+            "cells_hidden_as_first_published": self.decisions.carried_cells,
         }
 
     def describe(self) -> list[str]:
@@ -254,10 +320,11 @@ class Protection:
             else "no suppressed cell is tied to a published one"
         )
         return [
-            f"disclosure control: {self.decisions.primary_cells:,} cells suppressed as small "
-            f"numbers and {self.decisions.secondary_cells:,} more so that none can be worked out "
-            f"({self.suppressed_rows:,} of {self.rows:,} fct_outcomes rows), over "
-            f"{self.decisions.equations:,} relations between published numbers",
+            f"disclosure control: {self.decisions.hidden_cells:,} cells suppressed so that no "
+            f"small number can be worked out ({self.suppressed_rows:,} of {self.rows:,} "
+            f"published fct_outcomes rows), over {self.decisions.equations:,} relations "
+            "between published numbers; values are published once final, event counts for "
+            "whole years only, and a value once published is never revised",
             f"disclosure audit: {figures.relations:,} relations attacked by propagation and "
             f"{figures.lp_solves:,} linear programmes in {figures.seconds:.1f} s; "
             f"{len(figures.determined)} cells worked out exactly, {len(figures.too_narrow)} "
@@ -306,16 +373,80 @@ def published_memberships(areas: pd.DataFrame, outcomes: pd.DataFrame) -> dict:
     return memberships
 
 
+def publishable(truth: pd.DataFrame) -> pd.Series:
+    """Which rows of the restricted fct_outcomes the shareable tier publishes at all: final
+    values only, and an event metric's windows at its one month end a year only (see rule's
+    docstring: time and revisions)."""
+    month = pd.to_datetime(truth["period_end_date"]).dt.month
+    annual_month = truth["metric_id"].map(rule.EVENT_METRICS)
+    return ~truth["is_provisional"].astype(bool) & (annual_month.isna() | (month == annual_month))
+
+
+def previous_rows(previous: Path | None, truth: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the publication being replaced that this one publishes again: KEY, what was
+    hidden (hide_numerator, hide_denominator) and whether the warehouse's numbers have changed
+    since (is_frozen: then the row is published as it was). Empty for a first publication."""
+    if previous is None or not previous.exists():
+        empty = truth[suppression.KEY].iloc[:0].copy()
+        return empty.assign(hide_numerator=False, hide_denominator=False, is_frozen=False)
+    earlier = pd.read_parquet(previous)
+    earlier["period_end_date"] = pd.to_datetime(earlier["period_end_date"])
+    rows = earlier.merge(
+        truth[[*suppression.KEY, "numerator", "denominator"]],
+        on=suppression.KEY,
+        suffixes=("", "_now"),
+    )
+    suppressed = rows["is_suppressed"].fillna(False).astype(bool)
+    rows["hide_numerator"] = suppressed
+    rows["hide_denominator"] = (
+        suppressed & rows["denominator"].isna() & rows["denominator_now"].notna()
+    )
+
+    def changed(column: str) -> pd.Series:
+        shown, now = rows[column], rows[f"{column}_now"]
+        return shown.notna() & (now.isna() | ((shown - now).abs() > 1e-9))
+
+    rows["is_frozen"] = changed("numerator") | changed("denominator")
+    columns = [*suppression.KEY, "hide_numerator", "hide_denominator", "is_frozen"]
+    return rows[columns].reset_index(drop=True)
+
+
 def protect(
-    con: duckdb.DuckDBPyConnection, catalog: str, outcomes_mart: PublishedMart, areas_relation: str
+    con: duckdb.DuckDBPyConnection,
+    catalog: str,
+    outcomes_mart: PublishedMart,
+    areas_relation: str,
+    previous: Path | None = None,
 ) -> Protection:
     """Decide the suppression of fct_outcomes, attack the result, widen where the attack
-    succeeds, and refuse after MAX_AUDIT_ROUNDS. Leaves the final decisions registered on `con`
-    as DECISIONS_TABLE for `outcomes_sql`."""
-    truth = con.execute(
+    succeeds, and refuse after MAX_AUDIT_ROUNDS. `previous`: the fct_outcomes Parquet of the
+    publication this one replaces (its rows are published again as they were). Leaves on `con`
+    what `outcomes_sql` and `follows_sql` read: the final decisions (DECISIONS_TABLE), the rows
+    published as first published (FROZEN_TABLE) and the restricted fct_outcomes
+    (OUTCOMES_RELATION_ALIAS)."""
+    relation = f"{catalog}.{outcomes_mart.relation}"
+    con.execute(
+        f"create or replace temp view {OUTCOMES_RELATION_ALIAS} as select * from {relation}"
+    )
+    everything = con.execute(
         f"select metric_id, area_code, area_type, breakdown, period_end_date, unit, numerator, "
-        f"denominator from {catalog}.{outcomes_mart.relation}"
+        f"denominator, is_provisional from {relation}"
     ).df()
+    everything["period_end_date"] = pd.to_datetime(everything["period_end_date"])
+    truth = everything[publishable(everything)].drop(columns="is_provisional")
+    truth = truth.reset_index(drop=True)
+    carried = previous_rows(previous, truth)
+    if len(carried):  # restricted log: the warehouse's numbers moved under published rows
+        log.info(
+            "%s rows published again as first published; the warehouse has since changed %s "
+            "of them (published unchanged)",
+            len(carried),
+            int(carried.is_frozen.sum()),
+        )
+    _register_frozen(con, relation, outcomes_mart, previous, carried)
+    # what a reader can check the relations against: the numbers as published, where a row is
+    # published as it first was
+    as_published = _as_published(truth, previous, carried)
     compositions = breakdown_compositions(con, catalog)
     memberships = reporting_memberships(con, catalog)
     areas = con.execute(f"select area_code, member_area_codes from {areas_relation}").df()
@@ -324,17 +455,35 @@ def protect(
     solved: dict = {}  # LP groups already solved in an earlier round
     for round_number in range(1, MAX_AUDIT_ROUNDS + 1):
         decisions = suppression.decide(
-            truth, compositions, memberships, widen, home_areas=frozenset({settings.home_area()})
+            truth,
+            compositions,
+            memberships,
+            widen,
+            home_areas=frozenset({settings.home_area()}),
+            fixed=carried,
         )
-        con.register(DECISIONS_TABLE, decisions.rows)
+        rows = decisions.rows.merge(
+            carried[[*suppression.KEY, "is_frozen"]], on=suppression.KEY, how="left"
+        )
+        rows["is_frozen"] = rows["is_frozen"].fillna(False).astype(bool)
+        rows["is_shown"] = ~(rows.hide_numerator | rows.hide_denominator | rows.is_frozen)
+        con.register(DECISIONS_TABLE, rows)
         published = con.execute(
             f"select metric_id, area_code, area_type, breakdown, period_end_date, unit, "
             f"numerator, denominator, is_suppressed from "
-            f"({outcomes_sql(f'{catalog}.{outcomes_mart.relation}', outcomes_mart)})"
+            f"({outcomes_sql(relation, outcomes_mart)})"
         ).df()
-        result = audit.audit(published, truth, compositions, reader_memberships, solved)
+        result = audit.audit(published, as_published, compositions, reader_memberships, solved)
+        if result.overlapping_windows:  # no cell to add can mend that: the rule is broken
+            raise PublicationRefused(
+                f"{result.overlapping_windows} published windows of an event metric share "
+                "months with another window of the same series, which would let a reader "
+                "difference them; nothing was published"
+            )
         if result.passed:
-            return Protection(decisions, result, round_number, len(truth))
+            protection = Protection(decisions, result, round_number, len(truth))
+            log.info("disclosure control (restricted): %s", protection.restricted_figures())
+            return protection
         log.info("disclosure audit round %s: %s weak cells", round_number, len(result.failures))
         for weak in result.failures:
             log.debug("weak cell: %s", weak.describe(with_values=True))
@@ -349,3 +498,52 @@ def protect(
         f"after {MAX_AUDIT_ROUNDS} rounds of suppression, so nothing was published (first: "
         f"{shown}). Report this with the run's log: the relations need a closer look."
     )
+
+
+def _register_frozen(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    mart: PublishedMart,
+    previous: Path | None,
+    carried: pd.DataFrame,
+) -> None:
+    """FROZEN_TABLE: the previous publication's rows that are published again as they were,
+    with fct_outcomes' own column types."""
+    measures = mart.measure_columns or ("numerator", "denominator", "value")
+    columns = ", ".join(
+        [*suppression.KEY, *measures, "value_note", "comparison_to_england", "england_value"]
+    )
+    con.execute(
+        f"create or replace temp table {FROZEN_TABLE} as "
+        f"select {columns} from {relation} where false"
+    )
+    frozen = carried[carried.is_frozen][suppression.KEY]
+    if not len(frozen):
+        return
+    con.register("frozen_keys", frozen)
+    con.execute(f"""
+        insert into {FROZEN_TABLE} by name
+        select earlier.* from (select {columns} from read_parquet('{previous}')) as earlier
+        inner join frozen_keys as keys
+            on earlier.metric_id = keys.metric_id and earlier.area_code = keys.area_code
+            and earlier.breakdown = keys.breakdown
+            and earlier.period_end_date = keys.period_end_date
+    """)
+    con.unregister("frozen_keys")
+
+
+def _as_published(
+    truth: pd.DataFrame, previous: Path | None, carried: pd.DataFrame
+) -> pd.DataFrame:
+    """`truth` with the numbers of frozen rows as they were published (hidden ones as the
+    warehouse has them: the nearest the audit can know)."""
+    frozen = carried[carried.is_frozen]
+    if not len(frozen):
+        return truth
+    earlier = pd.read_parquet(previous, columns=[*suppression.KEY, "numerator", "denominator"])
+    earlier["period_end_date"] = pd.to_datetime(earlier["period_end_date"])
+    earlier = earlier.merge(frozen[suppression.KEY], on=suppression.KEY)
+    merged = truth.merge(earlier, on=suppression.KEY, how="left", suffixes=("", "_published"))
+    for column in ("numerator", "denominator"):
+        merged[column] = merged[f"{column}_published"].fillna(merged[column])
+    return merged[truth.columns]

@@ -29,6 +29,7 @@ unless the denominator itself is a protected cell.
 """
 
 import heapq
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -52,6 +53,11 @@ class Decisions:
     equations: int
     equations_not_holding: int  # declared relations the data does not satisfy (left out)
     reasons: Counter = field(default_factory=Counter)
+    carried_cells: int = 0  # hidden because an earlier publication hid them
+
+    @property
+    def hidden_cells(self) -> int:
+        return self.primary_cells + self.secondary_cells + self.carried_cells
 
     @property
     def suppressed_rows(self) -> int:
@@ -66,6 +72,12 @@ class _Equations:
     cells: np.ndarray
     coefficients: np.ndarray
     kinds: list[str]
+
+
+def _keyed(rows: pd.DataFrame) -> pd.DataFrame:
+    rows = rows.copy()
+    rows["period_end_date"] = pd.to_datetime(rows["period_end_date"])
+    return rows
 
 
 def _cell_frame(outcomes: pd.DataFrame) -> pd.DataFrame:
@@ -101,7 +113,14 @@ def _family_equations(compositions: dict[str, tuple[str, ...]]) -> list[tuple[st
 # visited in label order, which decides ties. Kinds are numbered in the order of their names
 # and family rules in the order of their positions as text ("10" before "2"): the order the
 # suppression has always used, so the pattern is the same as it was with text labels.
-_KIND_ORDER = ("breakdown", "geography", "same_number", "unmet_need", "three_year_deaths")
+_KIND_ORDER = (
+    "breakdown",
+    "geography",
+    "same_number",
+    "unmet_need",
+    "three_year_deaths",
+    "unmet_need_family",
+)
 _RULE_FACTOR = 10**12  # more than the cells of any table
 _KIND_FACTOR = 10**15  # more than _RULE_FACTOR times the rules
 
@@ -195,9 +214,63 @@ def _terms(
         add("unmet_need", wholes[[*KEY, "column", "eq"]], counts, member_sign=1)
         parts.append(estimate.assign(kind="unmet_need"))
 
+    # unmet need publishes the people in treatment of its groups as estimate - unmet need: a
+    # grouping of the people in treatment, so the total = the groups outside one or more of
+    # them + (estimate - unmet need) of each (Rutland's all - opiate - the alcohol groups' sum
+    # gives its non-opiate-only adults away when only the families are protected one by one)
+    parts.extend(_unmet_need_family_terms(cells, compositions))
+
     terms = pd.concat(parts, ignore_index=True)
     terms = terms.merge(cells[[*KEY, "column", "cell"]], on=[*KEY, "column"], how="left")
     return terms[["eq", "kind", "cell", "coefficient"]]
+
+
+def _unmet_need_family_terms(
+    cells: pd.DataFrame, compositions: dict[str, tuple[str, ...]]
+) -> list[pd.DataFrame]:
+    total_groups = compositions.get(rule.TOTAL_BREAKDOWN, ())
+    relations = rule.ESTIMATE_MINUS_COUNTS
+    combinations = [
+        combo
+        for size in range(1, len(relations) + 1)
+        for combo in itertools.combinations(relations, size)
+        if len({r.count_metric for r in combo}) == 1
+        and {g for r in combo for g in r.groups} <= set(total_groups)
+    ]
+    parts = []
+    for rule_id, combo in enumerate(combinations):
+        covered = {g for r in combo for g in r.groups}
+        anchor = cells[(cells.metric_id == combo[0].metric) & (cells.column == "numerator")]
+        anchor = anchor[KEY].assign(metric_id=combo[0].count_metric, column="numerator")
+        wholes = anchor.merge(cells[[*KEY, "column", "cell"]], on=[*KEY, "column"])
+        wholes = wholes.assign(eq=_label("unmet_need_family", wholes["cell"], rule_id))
+        keyed = wholes[[*KEY, "eq"]]
+        terms = [wholes[[*KEY, "column", "eq"]].assign(coefficient=1)]
+        for group in total_groups:
+            if group not in covered:
+                terms.append(keyed.assign(breakdown=group, column="numerator", coefficient=-1))
+        for relation in combo:
+            same = keyed.assign(metric_id=relation.metric)
+            terms.append(same.assign(column="denominator", coefficient=-1))  # the estimate
+            terms.append(same.assign(column="numerator", coefficient=1))  # unmet need
+        parts.append(pd.concat(terms, ignore_index=True).assign(kind="unmet_need_family"))
+    return parts
+
+
+def _bounds(outcomes: pd.DataFrame) -> dict[int, list[int]]:
+    """cell -> the cells that bound it from above by definition (rule.AT_MOST, same area,
+    breakdown and period): a hidden cell under a published zero is zero."""
+    cells = _cell_frame(outcomes)
+    bounds: dict[int, list[int]] = {}
+    for relation in rule.AT_MOST:
+        small = cells[(cells.metric_id == relation.metric) & (cells.column == relation.column)]
+        large = cells[
+            (cells.metric_id == relation.other_metric) & (cells.column == relation.other_column)
+        ]
+        pairs = small.merge(large, on=["area_code", "breakdown", "period_end_date"])
+        for cell, bound in zip(pairs.cell_x.tolist(), pairs.cell_y.tolist(), strict=True):
+            bounds.setdefault(cell, []).append(bound)
+    return bounds
 
 
 def _compress(terms: pd.DataFrame, values: np.ndarray) -> tuple[_Equations, int]:
@@ -266,12 +339,16 @@ def decide(
     memberships: dict[str, tuple[str, ...]],
     widen: list[tuple] = (),
     home_areas: frozenset[str] = frozenset(),
+    fixed: pd.DataFrame | None = None,
 ) -> Decisions:
     """Which cells of `outcomes` (restricted fct_outcomes: KEY, unit, numerator, denominator)
     to hide. `compositions`: a composite breakdown -> its parts; `memberships`: a partnership
     or England -> its member authorities. `widen`: cells (KEY + column) that an audit found
     too narrow: one more cell is hidden in an equation of each. `home_areas`: the areas whose
-    figures the partnership reports on, hidden last among equal choices."""
+    figures the partnership reports on, hidden last among equal choices. `fixed`: rows (KEY,
+    hide_numerator, hide_denominator) an earlier publication already published: their cells
+    stay as they were (a reader has them), and only the other cells may be hidden to protect
+    them."""
     # a fixed order of rows, whatever order they came in: the same input, the same pattern (and
     # an area's pattern does not change when other areas' rows are added)
     outcomes = outcomes.copy()
@@ -296,8 +373,13 @@ def decide(
     eq_coefficients = equations.coefficients.tolist()
     value_of = values.tolist()
     is_signed = signed.tolist()
-    can_hide = hideable.tolist()
+    can_hide = hideable.tolist()  # less the fixed cells, below
     over_zero = traits.over_zero.tolist()
+    bound_of = _bounds(outcomes)
+    bounded = {}  # cell -> the cells it bounds from above
+    for cell, bounds in bound_of.items():
+        for bound in bounds:
+            bounded.setdefault(bound, []).append(cell)
 
     hidden = [False] * (2 * n)
     reason: dict[int, str] = {}
@@ -311,7 +393,7 @@ def decide(
             heapq.heappush(pending, e)
 
     def hide(cell: int, why: str) -> None:
-        if hidden[cell]:
+        if hidden[cell] or not can_hide[cell]:
             return
         hidden[cell] = True
         reason[cell] = why
@@ -322,15 +404,42 @@ def decide(
             hide(cell - n, "denominator_hidden")
         elif over_zero[cell]:  # a numerator over a zero is known unless the zero is hidden too
             hide(cell + n, "numerator_over_zero")
+        for bound in bound_of.get(cell, ()):  # likewise a count under a zero (rule.AT_MOST)
+            if value_of[bound] == 0:
+                hide(bound, "under_zero")
+
+    # cells an earlier publication published are settled: hidden there, hidden here (with no
+    # other effect: that publication already hid what they imply), shown there, shown here
+    is_fixed = np.zeros(2 * n, bool)
+    if fixed is not None and len(fixed):
+        rows = outcomes[KEY].reset_index().merge(_keyed(fixed), on=KEY)
+        for column, offset in (("hide_numerator", 0), ("hide_denominator", n)):
+            cells = rows["index"].to_numpy() + offset
+            is_fixed[cells] = True
+            for cell in cells[rows[column].to_numpy(bool)].tolist():
+                if not hidden[cell]:
+                    hidden[cell] = True
+                    reason[cell] = "carried"
+                    for e in cell_equations[cell_start[cell] : cell_start[cell + 1]]:
+                        hidden_in[e] += 1
+                        push(e)
+    can_hide = (hideable & ~is_fixed).tolist()
+    carried = sum(hidden)
 
     small = (values >= rule.SMALL_NUMBER_MIN) & (values <= rule.SMALL_NUMBER_MAX)
     public_small_denominator = traits.public_denominator & small[n:]
-    for cell in np.flatnonzero(small & hideable).tolist():
+    for cell in np.flatnonzero(small & hideable & ~is_fixed).tolist():
         hide(cell, "primary")
-    for row in np.flatnonzero(public_small_denominator & hideable[:n]).tolist():
+    for row in np.flatnonzero(public_small_denominator & hideable[:n] & ~is_fixed[:n]).tolist():
         hide(row, "primary")
-    primary = sum(hidden)
+    primary = sum(hidden) - carried
     enough = rule.MIN_FEASIBLE_VALUES - 1
+
+    def slack(cell: int) -> float:
+        """How far a hidden cell can move down: to 0, or to the largest published count it
+        bounds from above (rule.AT_MOST: a hidden 7 over a published 5 has 2 values below)."""
+        floor = max((value_of[s] for s in bounded.get(cell, ()) if not hidden[s]), default=0.0)
+        return value_of[cell] - floor
 
     def is_protected(e: int) -> bool:
         if hidden_in[e] == 0:
@@ -349,7 +458,7 @@ def decide(
                 positive = True
             else:
                 negative = True
-            mass += value_of[cell]
+            mass += slack(cell)
         if positive and negative:
             return True
         return mass >= enough
@@ -363,7 +472,7 @@ def decide(
         newly_exposed = sum(1 for o in others if o != e and hidden_in[o] == 0)
         row = cell % n
         in_suppressed_row = hidden[row] or hidden[row + n]
-        settles = mass + value_of[cell] >= enough or is_signed[cell]
+        settles = mass + slack(cell) >= enough or is_signed[cell]
         return (
             not settles,
             value_of[cell] <= 0,  # a hidden zero is often bounded to zero by what is beside it
@@ -380,7 +489,7 @@ def decide(
         candidates = [c for c in cells if can_hide[c] and not hidden[c]]
         if not candidates:
             return False
-        mass = sum(value_of[c] for c in cells if hidden[c])
+        mass = sum(slack(c) for c in cells if hidden[c])
         hide(min(candidates, key=lambda c: cost(e, c, mass)), why)
         return True
 
@@ -408,6 +517,9 @@ def decide(
         # (numerator <= denominator) and one more cell in each of its equations
         if cell < n and can_hide[cell + n] and not hidden[cell + n]:
             hide(cell + n, "secondary:audit_denominator")
+        # and what bounds it by definition, from above and from below
+        for bound in (*bound_of.get(cell, ()), *bounded.get(cell, ())):
+            hide(bound, "secondary:audit_bound")
         for e in cell_equations[cell_start[cell] : cell_start[cell + 1]]:
             protect(int(e), f"secondary:audit_{equations.kinds[e]}")
     settle()
@@ -423,7 +535,8 @@ def decide(
     return Decisions(
         rows=rows,
         primary_cells=primary,
-        secondary_cells=hidden_count - primary,
+        secondary_cells=hidden_count - primary - carried,
+        carried_cells=carried,
         equations=m,
         equations_not_holding=not_holding,
         reasons=reasons,

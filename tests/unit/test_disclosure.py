@@ -265,15 +265,22 @@ def test_outcomes_sql_blanks_a_suppressed_row_but_keeps_its_public_denominator()
     """)
     decisions = pd.DataFrame(
         {
-            "metric_id": ["drug_misuse_death_rate"] * 2,
-            "area_code": ["A", "E92000001"],
-            "breakdown": ["all"] * 2,
-            "period_end_date": [PERIOD] * 2,
-            "hide_numerator": [True, True],
-            "hide_denominator": [False, False],
+            # every published row has its decision (a row without one is not published)
+            "metric_id": ["drug_misuse_death_rate"] * 3,
+            "area_code": ["A", "E92000001", "B"],
+            "breakdown": ["all"] * 3,
+            "period_end_date": [PERIOD] * 3,
+            "hide_numerator": [True, True, False],
+            "hide_denominator": [False, False, False],
+            "is_frozen": [False, False, False],
         }
     )
     con.register(shareable.DECISIONS_TABLE, decisions)
+    con.execute(
+        f"create table {shareable.FROZEN_TABLE} as select metric_id, area_code, breakdown, "
+        "period_end_date, numerator, denominator, value, lower_95, upper_95, value_note, "
+        "comparison_to_england, england_value from outcomes where false"
+    )
     mart = shareable.PublishedMart(
         "fct_outcomes",
         "outcomes",

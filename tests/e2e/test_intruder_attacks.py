@@ -1,0 +1,164 @@
+"""The publication against a determined intruder (tests/helpers/intruder.py, written apart from
+the disclosure code): every relation and inequality, the monthly counts behind the windows, and
+last month's publication beside this month's. And the relations themselves: each one the rule
+declares holds in the sample's exact warehouse."""
+
+import json
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipelines import publish
+from pipelines.disclosure import rule, shareable
+from pipelines.transform import dbt_project
+from tests.conftest import SAMPLE_RAW_DIR, copy_publication, run_refresh_in
+from tests.helpers import intruder
+from tests.helpers.earlier_extract import write_earlier_extract
+
+KEY = ["metric_id", "area_code", "breakdown", "period_end_date"]
+
+
+def describe(findings) -> str:
+    return "; ".join(
+        f"{f.attack}: {f.metric_id} {f.column} {f.area_code} {f.breakdown} "
+        f"{f.period_end_date} in {f.low:g}..{f.high:g}"
+        for f in findings[:10]
+    )
+
+
+def test_the_intruder_learns_nothing_from_the_sample_publication(refreshed):
+    findings = intruder.attack_all(intruder.load(refreshed.settings.marts_dir))
+    assert findings == [], describe(findings)
+
+
+@pytest.fixture(scope="module")
+def exact(refreshed):
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{refreshed.settings.warehouse}' AS warehouse (READ_ONLY)")
+    frame = con.execute("select * from warehouse.marts.fct_outcomes").df()
+    con.close()
+    return frame
+
+
+def pairs(exact: pd.DataFrame, left: tuple[str, str], right: tuple[str, str]) -> pd.DataFrame:
+    (metric, column), (other_metric, other_column) = left, right
+    this = exact.loc[exact.metric_id == metric, [*KEY[1:], column]].rename(columns={column: "x"})
+    that = exact.loc[exact.metric_id == other_metric, [*KEY[1:], other_column]]
+    return this.merge(that.rename(columns={other_column: "y"}), on=KEY[1:]).dropna()
+
+
+def test_every_relation_and_inequality_the_rule_declares_holds_in_the_warehouse(exact):
+    for relation in rule.SAME_NUMBERS:
+        joined = pairs(
+            exact, (relation.metric, relation.column), (relation.other_metric, "numerator")
+        )
+        assert len(joined) > 0 and (joined.x == joined.y).all(), relation
+    for relation in rule.AT_MOST:
+        joined = pairs(
+            exact,
+            (relation.metric, relation.column),
+            (relation.other_metric, relation.other_column),
+        )
+        assert len(joined) > 0 and (joined.x <= joined.y).all(), relation
+    for metric in rule.NUMERATOR_WITHIN_DENOMINATOR:
+        rows = exact[(exact.metric_id == metric) & exact.denominator.notna()]
+        assert len(rows) > 0 and (rows.numerator <= rows.denominator).all(), metric
+    for relation in rule.ESTIMATE_MINUS_COUNTS:
+        unmet = exact[exact.metric_id == relation.metric]
+        counts = exact[
+            (exact.metric_id == relation.count_metric) & exact.breakdown.isin(relation.groups)
+        ]
+        in_treatment = counts.groupby(["area_code", "period_end_date"]).numerator.sum()
+        joined = unmet.join(
+            in_treatment.rename("in_treatment"), on=["area_code", "period_end_date"]
+        )
+        assert len(joined) > 0
+        assert (joined.numerator == joined.denominator - joined.in_treatment).all(), relation
+    for relation in rule.CALENDAR_YEAR_SUMS:
+        deaths = exact[(exact.metric_id == relation.part_metric) & (exact.breakdown == "all")]
+        deaths = deaths.set_index(["area_code", "period_end_date"]).numerator
+        whole = exact[exact.metric_id == relation.metric]
+        assert len(whole) > 0
+        for row in whole.itertuples():
+            years = [
+                deaths[(row.area_code, date(row.period_end_date.year - k, 12, 31))]
+                for k in range(relation.years)
+            ]
+            assert row.numerator == sum(years), row
+
+
+def test_event_metrics_are_published_for_whole_years_and_final_values_only(refreshed, exact):
+    published = pd.read_parquet(refreshed.settings.marts_dir / "fct_outcomes.parquet")
+    assert not published.is_provisional.any()
+    months = pd.to_datetime(published.period_end_date).dt.month
+    for metric, month in rule.EVENT_METRICS.items():
+        assert (months[published.metric_id == metric] == month).all(), metric
+    # the people in treatment stay monthly, and the strategy's figures are all there
+    assert months[published.metric_id == "adults_in_treatment"].nunique() == 12
+    leicester = published[(published.area_code == "E06000016") & (published.breakdown == "all")]
+    figures = leicester.set_index(["metric_id", leicester.period_end_date.astype(str)]).value
+    assert figures["adults_in_treatment", "2021-12-31"] == 2087
+    assert figures["adults_in_treatment", "2024-12-31"] == 2500
+    assert round(figures["continuity_of_care_rate", "2022-03-31"], 1) == 21.0
+    assert round(figures["continuity_of_care_rate", "2025-03-31"], 1) == 55.2
+    assert round(figures["drug_misuse_death_rate_dsr", "2024-12-31"], 1) == 14.7
+    # every published row is the warehouse's (no publication before this one to freeze)
+    merged = published.merge(exact, on=KEY, suffixes=("", "_exact"))
+    assert len(merged) == len(published)
+    shown = merged[~merged.is_suppressed]
+    assert (shown.numerator == shown.numerator_exact).all()
+
+
+@pytest.fixture(scope="module")
+def two_publications(refreshed, tmp_path_factory):
+    """Last month's publication (the sample as extracted on 31 August 2025), then this month's
+    made over it in the same marts folder, as a monthly refresh does."""
+    root = tmp_path_factory.mktemp("revisions")
+    raw = write_earlier_extract(SAMPLE_RAW_DIR, root / "raw_earlier", date(2025, 8, 31))
+    outcome = run_refresh_in(raw, root / "earlier.duckdb", root / "marts")
+    assert outcome.success, outcome.explanation()
+    earlier = copy_publication(root / "marts", root / "kept_by_the_intruder")
+    # this month's: the shared refresh's warehouse published over last month's files
+    marts = shareable.published_marts(dbt_project.manifest_path)
+    publish.publish(refreshed.settings.warehouse, root / "marts", marts)
+    return earlier, root / "marts"
+
+
+def test_last_months_publication_beside_this_months_gives_nothing_back(two_publications):
+    earlier, current = two_publications
+    findings = intruder.attack_revisions(intruder.load(earlier), intruder.load(current))
+    assert findings == [], describe(findings)
+
+
+def test_a_published_value_is_published_again_as_it_was(two_publications):
+    earlier, current = (pd.read_parquet(p / "fct_outcomes.parquet") for p in two_publications)
+    both = earlier.merge(current, on=KEY, suffixes=("_earlier", ""))
+    assert len(both) == len(earlier)  # nothing published is withdrawn
+    for column in ["numerator", "denominator", "value", "lower_95", "is_suppressed"]:
+        pd.testing.assert_series_equal(both[f"{column}_earlier"], both[column], check_names=False)
+    assert len(current) > len(earlier)  # and this month's new final values are added
+
+
+def test_nothing_beside_a_hidden_cell_says_anything_about_it(refreshed):
+    marts = refreshed.settings.marts_dir
+    outcomes = pd.read_parquet(marts / "fct_outcomes.parquet")
+    hidden_dsr = outcomes[
+        (outcomes.metric_id == "drug_misuse_death_rate_dsr") & outcomes.is_suppressed
+    ]
+    reconciliation = pd.read_parquet(marts / "fct_ons_reconciliation.parquet")
+    beside = reconciliation.merge(hidden_dsr[["area_code", "period_end_date"]])
+    assert len(beside) > 0  # the sample hides some 3-year counts that ONS publishes
+    assert (beside.reconciliation_status == "not_comparable").all()
+    assert (
+        beside[["warehouse_deaths", "warehouse_rate", "is_ons_rate_within_interval"]]
+        .isna()
+        .all()
+        .all()
+    )
+    # the run record and the report give the total of hidden cells only
+    record = json.loads((marts / "run_record.jsonl").read_text().splitlines()[-1])
+    assert "cells_suppressed" in record["disclosure"]
+    assert not any("primary" in k or "secondary" in k for k in record["disclosure"])
+    assert "small numbers and" not in (marts / "data_quality_report.md").read_text()
