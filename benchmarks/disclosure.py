@@ -66,7 +66,7 @@ def main() -> int:
             f"(min {min(values):.2f}, max {max(values):.2f})"
         )
     print(f"  peak memory of this process: {peak:,.0f} MB")
-    for name, value in protection.figures().items():
+    for name, value in {**protection.figures(), **protection.restricted_figures()}.items():
         print(f"  {name}: {value}")
     return 0
 

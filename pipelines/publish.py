@@ -234,6 +234,11 @@ def published_marts_asset(
     if publication.protection is not None:
         for line in publication.protection.describe():
             context.log.info(line)
+        # the run's log is restricted (Dagster's storage is owner-only): the split of the hidden
+        # cells, and how many published rows the warehouse has changed since they were published
+        context.log.info(
+            f"disclosure control (restricted): {publication.protection.restricted_figures()}"
+        )
     return dg.MaterializeResult(
         metadata={
             "marts_dir": dg.MetadataValue.path(str(publication.marts_dir)),

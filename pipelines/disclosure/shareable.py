@@ -287,6 +287,8 @@ class Protection:
     audit: audit.AuditResult
     rounds: int
     rows: int
+    rows_published_before: int = 0  # rows of the publication replaced, published again
+    rows_changed_since: int = 0  # of them, rows the warehouse has since changed (frozen)
 
     @property
     def suppressed_rows(self) -> int:
@@ -310,6 +312,8 @@ class Protection:
             "cells_suppressed_primary": self.decisions.primary_cells,
             "cells_suppressed_secondary": self.decisions.secondary_cells,
             "cells_hidden_as_first_published": self.decisions.carried_cells,
+            "rows_published_before": self.rows_published_before,
+            "rows_changed_since_published": self.rows_changed_since,
         }
 
     def describe(self) -> list[str]:
@@ -436,13 +440,6 @@ def protect(
     truth = everything[publishable(everything)].drop(columns="is_provisional")
     truth = truth.reset_index(drop=True)
     carried = previous_rows(previous, truth)
-    if len(carried):  # restricted log: the warehouse's numbers moved under published rows
-        log.info(
-            "%s rows published again as first published; the warehouse has since changed %s "
-            "of them (published unchanged)",
-            len(carried),
-            int(carried.is_frozen.sum()),
-        )
     _register_frozen(con, relation, outcomes_mart, previous, carried)
     # what a reader can check the relations against: the numbers as published, where a row is
     # published as it first was
@@ -481,7 +478,14 @@ def protect(
                 "difference them; nothing was published"
             )
         if result.passed:
-            protection = Protection(decisions, result, round_number, len(truth))
+            protection = Protection(
+                decisions,
+                result,
+                round_number,
+                len(truth),
+                rows_published_before=len(carried),
+                rows_changed_since=int(carried.is_frozen.sum()),
+            )
             log.info("disclosure control (restricted): %s", protection.restricted_figures())
             return protection
         log.info("disclosure audit round %s: %s weak cells", round_number, len(result.failures))

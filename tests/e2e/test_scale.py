@@ -12,6 +12,7 @@ import pytest
 
 from pipelines import sample
 from tests.conftest import SAMPLE_RAW_DIR, run_refresh_in
+from tests.helpers import intruder
 
 KEY = ["metric_id", "area_code", "breakdown", "period_end_date"]
 NUMBERS = [
@@ -65,7 +66,8 @@ def together(tmp_path_factory):
         append_rows(path, raw / path.name)
     outcome = run_refresh_in(raw, root / "warehouse.duckdb", root / "marts")
     assert outcome.success, outcome.explanation()
-    return extra, pd.read_parquet(outcome.settings.marts_dir / "fct_outcomes.parquet")
+    marts = outcome.settings.marts_dir
+    return extra, pd.read_parquet(marts / "fct_outcomes.parquet"), marts
 
 
 def test_adding_areas_changes_no_other_areas_numbers(refreshed, together):
@@ -75,8 +77,15 @@ def test_adding_areas_changes_no_other_areas_numbers(refreshed, together):
     same_numbers(alone, merged[merged.area_code.isin(set(alone.area_code))])
 
 
+def test_the_intruder_learns_nothing_from_a_generated_folder(together):
+    # the tests' own intruder (written apart from the disclosure code) on a folder of eight
+    # generated authorities beside the sample's
+    findings = intruder.attack_all(intruder.load(together[2]))
+    assert findings == [], findings[:5]
+
+
 def test_an_added_area_alone_has_the_same_numbers(together, tmp_path):
-    extra, merged = together
+    extra, merged, _ = together
     area_code = sorted(pd.read_csv(extra / "population.csv").area_code.unique())[0]
     raw = tmp_path / "raw"
     raw.mkdir()

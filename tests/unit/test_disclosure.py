@@ -331,3 +331,139 @@ def test_zero_stays_published_and_a_small_rate_denominator_hides_its_numerator()
     decisions = suppression.decide(rate, {}, {})
     assert decisions.rows.hide_denominator.all() and decisions.rows.hide_numerator.all()
     assert decisions.reasons == {"primary": 2}
+
+
+# --- every relation, time and revisions ---------------------------------------------------------
+
+FY_END = pd.Timestamp("2020-03-31")
+
+
+def unmet_alcohol_rows(area: str, estimate: float, in_treatment: float) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "metric_id": "unmet_need_alcohol",
+                "area_code": area,
+                "area_type": "local_authority",
+                "breakdown": "all",
+                "period_end_date": PERIOD,
+                "unit": "percentage",
+                "numerator": estimate - in_treatment,
+                "denominator": estimate,
+            }
+        ]
+    )
+
+
+def test_unmet_need_publishes_a_grouping_of_the_people_in_treatment():
+    # Rutland, year to 2020-03-31: all 39, opiate 16, and unmet need 421 - 408 = 13 people in
+    # the two alcohol groups: non-opiate only = 39 - 16 - 13 = 10, though no single relation
+    # has one unknown once the family hides a second group
+    groups = {"opiate": 16, "non_opiate_only": 10, "non_opiate_and_alcohol": 3, "alcohol_only": 10}
+    truth = pd.concat(
+        [frame(family("A", groups)), unmet_alcohol_rows("A", 421, 13)], ignore_index=True
+    )
+    hidden = {"non_opiate_only", "non_opiate_and_alcohol", "alcohol_only", "phof_non_opiate"}
+    weak = truth.assign(is_suppressed=truth.breakdown.isin(hidden))
+    weak.loc[weak.is_suppressed, "numerator"] = None
+    found = audit.audit(weak, truth, COMPOSITIONS, {})
+    assert ("non_opiate_only", 10.0) in [(f.breakdown, f.low) for f in found.determined]
+    # the suppression writes that combination down as an equation and protects it
+    decisions, published, result = protect(truth, {})
+    assert result.passed and not result.determined and not result.too_narrow
+
+
+def test_the_audit_widens_around_a_bound_by_definition():
+    # deaths in treatment are discharges (rule.AT_MOST): where the audit finds a hidden death
+    # count too narrow, the discharges that bound it are hidden too
+    truth = pd.DataFrame(
+        [
+            {
+                "metric_id": metric,
+                "area_code": "A",
+                "area_type": "local_authority",
+                "breakdown": "all",
+                "period_end_date": FY_END,
+                "unit": unit,
+                "numerator": numerator,
+                "denominator": denominator,
+            }
+            for metric, unit, numerator, denominator in [
+                ("deaths_in_treatment", "count", 2.0, None),
+                ("unplanned_exit_rate", "percentage", 5.0, 9.0),
+            ]
+        ]
+    )
+    weak = ("deaths_in_treatment", "A", "all", FY_END, "numerator")
+    rows = suppression.decide(truth, {}, {}).rows.set_index("metric_id")
+    assert not rows.loc["unplanned_exit_rate"].hide_denominator
+    rows = suppression.decide(truth, {}, {}, widen=[weak]).rows.set_index("metric_id")
+    assert rows.loc["deaths_in_treatment"].hide_numerator
+    assert rows.loc["unplanned_exit_rate"].hide_denominator  # and so its numerator
+    assert rows.loc["unplanned_exit_rate"].hide_numerator
+
+
+def test_cells_an_earlier_publication_published_stay_as_they_were():
+    truth = frame({("A", "all"): 120, ("B", "all"): 80, ("C", "all"): 3, ("P", "all"): 203})
+    memberships = {"P": ("A", "B", "C")}
+    # last month B was shown and A hidden (say): B stays shown, A stays hidden, and C (new
+    # this month, a small number) is protected around them
+    fixed = truth[suppression.KEY].copy()
+    fixed = fixed[fixed.area_code.isin(["A", "B"])]
+    fixed["hide_numerator"] = fixed.area_code == "A"
+    fixed["hide_denominator"] = False
+    decisions = suppression.decide(truth, {}, memberships, fixed=fixed)
+    hidden = set(decisions.rows.loc[decisions.rows.hide_numerator, "area_code"])
+    assert hidden == {"A", "C"}
+    assert decisions.carried_cells == 1 and decisions.primary_cells == 1
+    assert decisions.hidden_cells == 2
+    # a shown cell that an audit would like hidden cannot be: a reader has it already
+    widened = suppression.decide(
+        truth,
+        {},
+        memberships,
+        widen=[("adults_in_treatment", "C", "all", PERIOD, "numerator")],
+        fixed=fixed.assign(hide_numerator=False),
+    )
+    assert set(widened.rows.loc[widened.rows.hide_numerator, "area_code"]) == {"C", "P"}
+
+
+def test_only_final_values_and_whole_years_of_event_counts_are_publishable():
+    periods = pd.to_datetime(["2024-03-31", "2024-04-30", "2024-12-31", "2025-03-31"])
+    rows = pd.DataFrame(
+        [
+            {"metric_id": metric, "period_end_date": period, "is_provisional": provisional}
+            for metric in ("unplanned_exits", "drug_misuse_deaths", "adults_in_treatment")
+            for period, provisional in zip(periods, [False, False, False, True], strict=True)
+        ]
+    )
+    kept = rows[shareable.publishable(rows)]
+    assert set(zip(kept.metric_id, kept.period_end_date.dt.strftime("%Y-%m"), strict=True)) == {
+        ("unplanned_exits", "2024-03"),
+        ("drug_misuse_deaths", "2024-12"),
+        ("adults_in_treatment", "2024-03"),
+        ("adults_in_treatment", "2024-04"),
+        ("adults_in_treatment", "2024-12"),
+    }
+
+
+def test_the_audit_refuses_overlapping_windows_of_an_event_metric():
+    rows = frame({("A", "all"): 40}, metric="unplanned_exits")
+    annual = pd.concat([rows, rows.assign(period_end_date=pd.Timestamp("2025-12-31"))])
+    assert audit.overlapping_event_windows(annual) == 0
+    monthly = pd.concat([rows, rows.assign(period_end_date=pd.Timestamp("2025-01-31"))])
+    assert audit.overlapping_event_windows(monthly) == 1
+
+
+def test_a_row_published_before_is_frozen_where_the_warehouse_has_changed_it(tmp_path):
+    truth = frame({("A", "all"): 120, ("B", "all"): 80, ("P", "all"): 200})
+    earlier = truth.assign(is_suppressed=False)
+    earlier.loc[earlier.area_code == "B", "numerator"] = 79.0  # a discharge recorded late since
+    earlier.to_parquet(tmp_path / "fct_outcomes.parquet")
+    carried = shareable.previous_rows(tmp_path / "fct_outcomes.parquet", truth)
+    assert dict(zip(carried.area_code, carried.is_frozen, strict=True)) == {
+        "A": False,
+        "B": True,
+        "P": False,
+    }
+    assert len(shareable.previous_rows(None, truth)) == 0
