@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from pipelines import settings
+from pipelines.disclosure import rule
 
 DISCLOSURE_RULE = (
     "Counts of 1 to 4 are not shown, and neither is any rate or percentage built on a count of "
@@ -136,10 +137,20 @@ def _build(con: duckdb.DuckDBPyConnection, area_code: str, period: str | None) -
         "SELECT * FROM dim_metric ORDER BY ncdof_outcome_type DESC, metric_id"
     ).df()
     headline = metrics[metrics.ncdof_metric_type == "headline"]
-    monthly_headline = headline[headline.period_frequency == "monthly"].metric_id.tolist()
+    # the headline metrics published at the end of a financial year (people in treatment every
+    # month, event counts at 31 March only; deaths registered are calendar years): a pack's
+    # default month is the latest at which all of them are published and final
+    monthly_headline = [
+        metric_id
+        for metric_id in headline[headline.period_frequency == "monthly"].metric_id
+        if rule.EVENT_METRICS.get(metric_id, rule.FINANCIAL_YEAR_END_MONTH)
+        == rule.FINANCIAL_YEAR_END_MONTH
+    ]
     final_months = con.execute(
-        "SELECT period_end_date FROM fct_outcomes WHERE area_code = ? AND breakdown = 'all' "
-        "AND metric_id IN (SELECT unnest(?)) GROUP BY 1 HAVING NOT bool_or(is_provisional) "
+        "WITH headline AS (SELECT * FROM fct_outcomes WHERE area_code = ? AND breakdown = 'all' "
+        "AND metric_id IN (SELECT unnest(?))) "
+        "SELECT period_end_date FROM headline GROUP BY 1 HAVING NOT bool_or(is_provisional) "
+        "AND count(DISTINCT metric_id) = (SELECT count(DISTINCT metric_id) FROM headline) "
         "ORDER BY 1",
         [area_code, monthly_headline],
     ).fetchall()
