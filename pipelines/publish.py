@@ -226,7 +226,10 @@ def published_marts_asset(
     for path in publication.files:
         context.log.info(f"published {path}")
     data_quality = quality_report.summary(
-        warehouse_path, shown_checks, Path(marts_folder.path) / quality_report.REPORT_NAME
+        warehouse_path,
+        shown_checks,
+        Path(marts_folder.path) / quality_report.REPORT_NAME,
+        published=Path(marts_folder.path) / settings.PUBLISHED_DUCKDB_NAME,
     )
     stats = context.instance.get_run_stats(context.run_id)
     operations.write_run_record(

@@ -133,12 +133,13 @@ def render(
     return "\n".join(lines) + "\n"
 
 
-def _not_produced(warehouse: Path) -> list[tuple[str, str, int]]:
-    """(metric, why, rows): published rows without a value, by the note that says why."""
+def _not_produced(database: Path, relation: str) -> list[tuple[str, str, int]]:
+    """(metric, why, rows): rows of `relation` in `database` without a value, by the note that
+    says why."""
     return _query_warehouse(
-        warehouse,
-        """
-        SELECT metric_id, value_note, count(*) FROM marts.fct_outcomes
+        database,
+        f"""
+        SELECT metric_id, value_note, count(*) FROM {relation}
         WHERE value IS NULL AND value_note IS NOT NULL
         GROUP BY ALL ORDER BY metric_id, value_note
         """,
@@ -153,9 +154,17 @@ def _incomplete_populations(warehouse: Path) -> list[tuple[str, int, str | None]
     )
 
 
-def summary(warehouse: Path, checks: list[CheckLine], report_path: Path | None = None) -> list[str]:
+def summary(
+    warehouse: Path,
+    checks: list[CheckLine],
+    report_path: Path | None = None,
+    published: Path | None = None,
+) -> list[str]:
     """The short data-quality summary printed at the end of every refresh, shown in the UI and
-    kept in the run record: what was set aside, the warnings, and what was not produced."""
+    kept in the run record: what was set aside, the warnings, and what was not produced. With
+    `published` (the BI DuckDB file of the publication: the run record is shareable), what was
+    not produced is counted there, where a hidden row's note is hidden too: a count over the
+    warehouse would say how many hidden rows have, say, fewer than 10 deaths."""
     lines = []
     quarantined = quarantine_summary(warehouse)
     if quarantined:
@@ -183,7 +192,12 @@ def summary(warehouse: Path, checks: list[CheckLine], report_path: Path | None =
             "No rate was calculated on these incomplete populations (an age band, sex or "
             f"member authority missing): {shown}{more}."
         )
-    for metric, why, rows in _not_produced(warehouse):
+    not_produced = (
+        _not_produced(published, "main.fct_outcomes")
+        if published is not None
+        else _not_produced(warehouse, "marts.fct_outcomes")
+    )
+    for metric, why, rows in not_produced:
         lines.append(f"Not produced: {metric}, {rows:,} rows: {why}")
     if report_path is not None:
         lines.append(f"Details: {report_path}")

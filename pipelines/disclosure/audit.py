@@ -204,16 +204,21 @@ def _relation_terms(
             AND month(w.period_end_date) = 12
         """)
     for number, relation in enumerate(rule.AT_MOST, start=6):
-        # other - this >= 0: an inequality whatever the data (see `_classify`)
+        # whole - the parts >= 0: an inequality whatever the data (see `_classify`)
+        whole_metric, whole_column = relation.whole
+        parts = " OR ".join(
+            f"(p.metric_id = '{metric}' AND p.\"column\" = '{column}')"
+            for metric, column in relation.parts
+        )
         selects.append(f"""
-        SELECT 'at_most', {number} * 10000000000::BIGINT + w.cell_id, w.cell_id, -1, 1
-        FROM cells w WHERE w.metric_id = '{relation.metric}' AND w."column" = '{relation.column}'
+        SELECT 'at_most', {number} * 10000000000::BIGINT + w.cell_id, w.cell_id, 1,
+            {len(relation.parts)}
+        FROM cells w WHERE w.metric_id = '{whole_metric}' AND w."column" = '{whole_column}'
         UNION ALL
-        SELECT 'at_most', {number} * 10000000000::BIGINT + w.cell_id, o.cell_id, 1, NULL
-        FROM cells w JOIN cells o ON o.metric_id = '{relation.other_metric}'
-            AND o."column" = '{relation.other_column}' AND o.area_code = w.area_code
-            AND o.breakdown = w.breakdown AND o.period_end_date = w.period_end_date
-        WHERE w.metric_id = '{relation.metric}' AND w."column" = '{relation.column}'
+        SELECT 'at_most', {number} * 10000000000::BIGINT + w.cell_id, p.cell_id, -1, NULL
+        FROM cells w JOIN cells p ON ({parts}) AND p.area_code = w.area_code
+            AND p.breakdown = w.breakdown AND p.period_end_date = w.period_end_date
+        WHERE w.metric_id = '{whole_metric}' AND w."column" = '{whole_column}'
         """)
     for relation in rule.ESTIMATE_MINUS_COUNTS:
         groups = ", ".join(f"'{g}'" for g in relation.groups)

@@ -111,22 +111,25 @@ ESTIMATE_MINUS_COUNTS = (
 
 @dataclass(frozen=True)
 class AtMost:
-    """`metric`'s `column` is at most `other_metric`'s `other_column` (same area, breakdown and
-    period): the first counts a subset of what the second counts. Every rate whose numerator is
-    a subset of its denominator (NUMERATOR_WITHIN_DENOMINATOR) is one of these too."""
+    """The sum of `parts` ((metric, column) pairs) is at most `whole`'s (same area, breakdown
+    and period): the parts count disjoint subsets of what the whole counts. Every rate whose
+    numerator is a subset of its denominator (NUMERATOR_WITHIN_DENOMINATOR) is one of these
+    too."""
 
-    metric: str
-    column: str
-    other_metric: str
-    other_column: str
+    parts: tuple[tuple[str, str], ...]
+    whole: tuple[str, str]
 
 
 AT_MOST = (
     # a new presentation starts a journey in W, so that person is in treatment in W, placed by
     # the same latest journey
-    AtMost("new_presentations", "numerator", "adults_in_treatment", "numerator"),
-    # a death in treatment is a journey discharged in W (discharge reason `died`)
-    AtMost("deaths_in_treatment", "numerator", "unplanned_exit_rate", "denominator"),
+    AtMost((("new_presentations", "numerator"),), ("adults_in_treatment", "numerator")),
+    # deaths in treatment and unplanned exits are journeys discharged in W, of two different
+    # outcome classes (`died`, `unplanned`)
+    AtMost(
+        (("deaths_in_treatment", "numerator"), ("unplanned_exits", "numerator")),
+        ("unplanned_exit_rate", "denominator"),
+    ),
 )
 # Considered and left out, because they do not hold by definition: early unplanned exits
 # against unplanned exits (the first are journeys *started* in W, whose exit may fall after

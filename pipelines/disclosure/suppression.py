@@ -257,19 +257,23 @@ def _unmet_need_family_terms(
     return parts
 
 
-def _bounds(outcomes: pd.DataFrame) -> dict[int, list[int]]:
-    """cell -> the cells that bound it from above by definition (rule.AT_MOST, same area,
-    breakdown and period): a hidden cell under a published zero is zero."""
+def _bounds(outcomes: pd.DataFrame) -> list[tuple[int, tuple[int, ...]]]:
+    """(whole, parts): cells whose sum is at most the whole's by definition (rule.AT_MOST, same
+    area, breakdown and period)."""
     cells = _cell_frame(outcomes)
-    bounds: dict[int, list[int]] = {}
+    same = ["area_code", "breakdown", "period_end_date"]
+    bounds = []
     for relation in rule.AT_MOST:
-        small = cells[(cells.metric_id == relation.metric) & (cells.column == relation.column)]
-        large = cells[
-            (cells.metric_id == relation.other_metric) & (cells.column == relation.other_column)
-        ]
-        pairs = small.merge(large, on=["area_code", "breakdown", "period_end_date"])
-        for cell, bound in zip(pairs.cell_x.tolist(), pairs.cell_y.tolist(), strict=True):
-            bounds.setdefault(cell, []).append(bound)
+        metric, column = relation.whole
+        joined = cells.loc[(cells.metric_id == metric) & (cells.column == column), [*same, "cell"]]
+        for number, (metric, column) in enumerate(relation.parts):
+            part = cells.loc[
+                (cells.metric_id == metric) & (cells.column == column), [*same, "cell"]
+            ]
+            joined = joined.merge(part, on=same, suffixes=("", f"_{number}"))
+        part_columns = [f"cell_{n}" for n in range(len(relation.parts))]
+        for row in joined[["cell", *part_columns]].itertuples(index=False):
+            bounds.append((row[0], tuple(row[1:])))
     return bounds
 
 
@@ -375,11 +379,12 @@ def decide(
     is_signed = signed.tolist()
     can_hide = hideable.tolist()  # less the fixed cells, below
     over_zero = traits.over_zero.tolist()
-    bound_of = _bounds(outcomes)
-    bounded = {}  # cell -> the cells it bounds from above
-    for cell, bounds in bound_of.items():
-        for bound in bounds:
-            bounded.setdefault(bound, []).append(cell)
+    bound_of: dict[int, list[int]] = {}  # a part -> the wholes that bound it from above
+    parts_under: dict[int, list[tuple[int, ...]]] = {}  # a whole -> its groups of parts
+    for whole, parts in _bounds(outcomes):
+        parts_under.setdefault(whole, []).append(parts)
+        for part in parts:
+            bound_of.setdefault(part, []).append(whole)
 
     hidden = [False] * (2 * n)
     reason: dict[int, str] = {}
@@ -437,8 +442,15 @@ def decide(
 
     def slack(cell: int) -> float:
         """How far a hidden cell can move down: to 0, or to the largest published count it
-        bounds from above (rule.AT_MOST: a hidden 7 over a published 5 has 2 values below)."""
-        floor = max((value_of[s] for s in bounded.get(cell, ()) if not hidden[s]), default=0.0)
+        bounds from above, or their sum (rule.AT_MOST: a hidden 7 over a published 5 has 2
+        values below)."""
+        floor = max(
+            (
+                sum(value_of[p] for p in parts if not hidden[p])
+                for parts in parts_under.get(cell, ())
+            ),
+            default=0.0,
+        )
         return value_of[cell] - floor
 
     def is_protected(e: int) -> bool:
@@ -518,7 +530,8 @@ def decide(
         if cell < n and can_hide[cell + n] and not hidden[cell + n]:
             hide(cell + n, "secondary:audit_denominator")
         # and what bounds it by definition, from above and from below
-        for bound in (*bound_of.get(cell, ()), *bounded.get(cell, ())):
+        below = [p for parts in parts_under.get(cell, ()) for p in parts]
+        for bound in (*bound_of.get(cell, ()), *below):
             hide(bound, "secondary:audit_bound")
         for e in cell_equations[cell_start[cell] : cell_start[cell + 1]]:
             protect(int(e), f"secondary:audit_{equations.kinds[e]}")

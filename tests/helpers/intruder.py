@@ -707,12 +707,11 @@ def _pieces(model: _Model, columns: list, row_ids: list):
     """A component as it is, or, when it has more than BIG unknowns (England or a region ties
     every authority together), its blocks: a partnership with its members, an authority in
     none, England and the regions. The rows that tie blocks are dropped after bound
-    propagation over the whole component has turned them into bounds on each unknown (a
-    relaxation: the ranges stay sound, maybe wider)."""
+    propagation over them has turned them into bounds on each unknown (x <= England minus
+    every other cell's least value, ...): a relaxation, so the ranges stay sound, maybe wider."""
     if len(columns) <= BIG:
         yield columns, row_ids, None, None
         return
-    lower, upper = _propagate(model, row_ids)
     facts, block = model.facts, {}
 
     def block_of(area):
@@ -730,7 +729,10 @@ def _pieces(model: _Model, columns: list, row_ids: list):
         return key[2] if key[0] == "S" else key[1]
 
     of = {j: block_of(area_of(j)) for j in columns}
-    inside = [i for i in row_ids if len({of[j] for j in model.rows[i][0]}) == 1]
+    inside, ties = [], []
+    for i in row_ids:
+        (inside if len({of[j] for j in model.rows[i][0]}) == 1 else ties).append(i)
+    lower, upper = _propagate(model, ties)
     kept = set().union(*(model.rows[i][0] for i in inside)) if inside else set()
     for piece, piece_rows in _split(model.rows, inside):
         yield piece, piece_rows, lower, upper

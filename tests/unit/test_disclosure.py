@@ -374,8 +374,8 @@ def test_unmet_need_publishes_a_grouping_of_the_people_in_treatment():
 
 
 def test_the_audit_widens_around_a_bound_by_definition():
-    # deaths in treatment are discharges (rule.AT_MOST): where the audit finds a hidden death
-    # count too narrow, the discharges that bound it are hidden too
+    # deaths in treatment and unplanned exits are discharges (rule.AT_MOST): where the audit
+    # finds a hidden death count too narrow, the discharges that bound it are hidden too
     truth = pd.DataFrame(
         [
             {
@@ -390,6 +390,7 @@ def test_the_audit_widens_around_a_bound_by_definition():
             }
             for metric, unit, numerator, denominator in [
                 ("deaths_in_treatment", "count", 2.0, None),
+                ("unplanned_exits", "count", 5.0, None),
                 ("unplanned_exit_rate", "percentage", 5.0, 9.0),
             ]
         ]
