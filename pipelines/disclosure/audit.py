@@ -10,8 +10,10 @@ mistake in one is caught by the other. The reader is given more than a real one 
 - exact knowledge of which of those relations hold in the data (the restricted values are read
   only for that): a relation that holds is an equation, a family whose `all` also counts people
   of unknown substance is an inequality (all >= the groups), anything else is left out;
-- that counts are whole and not negative (unmet need may be negative), and that a numerator
-  never exceeds its denominator.
+- that counts are whole and not negative (unmet need may be negative), that a numerator
+  never exceeds its denominator, and the other inequalities by definition (`rule.AT_MOST`);
+- that windows of an event metric that share months tie those months together: the audit
+  refuses any such pair (`overlapping_event_windows`), so the monthly model adds nothing.
 
 Then (a) propagation: any equation with one unknown left gives that cell away, again and again;
 (b) linear programming (HiGHS) for the smallest and largest value every other suppressed cell

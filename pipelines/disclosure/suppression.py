@@ -9,7 +9,15 @@ cells, each summing to zero:
 - geography: a partnership = its member authorities; England = its authorities (when the data
   builds England's rows);
 - across metrics (`rule`): the same number published twice, the three-year deaths of the
-  standardised rate, unmet need = estimate - people in treatment.
+  standardised rate, unmet need = estimate - people in treatment, and so `all` = the groups
+  outside unmet need's + (estimate - unmet need) for each.
+
+The inequalities by definition (`rule.AT_MOST`: new presentations <= adults in treatment,
+deaths in treatment + unplanned exits <= discharges) enter in three ways: a hidden cell under a
+published zero takes the zero with it; a hidden cell counts in an equation by how far it can
+move down (its value less the published counts it bounds); and where the audit finds a cell
+too narrow, what bounds it is hidden too. Cells an earlier publication published (`fixed`)
+stay as they were, and the rest is decided around them.
 
 Primary suppression hides every count of 1 to 4 (and the numerator with a hidden denominator).
 Complementary suppression then visits every equation that holds a hidden cell and hides one
