@@ -387,9 +387,10 @@ def publishable(truth: pd.DataFrame) -> pd.Series:
 
 
 def previous_rows(previous: Path | None, truth: pd.DataFrame) -> pd.DataFrame:
-    """The rows of the publication being replaced that this one publishes again: KEY, what was
-    hidden (hide_numerator, hide_denominator) and whether the warehouse's numbers have changed
-    since (is_frozen: then the row is published as it was). Empty for a first publication."""
+    """The rows of the publication being replaced that this one publishes again: the row as it
+    was published (KEY, numerator, denominator, value...), what was hidden (hide_numerator,
+    hide_denominator) and whether the warehouse's numbers have changed since (is_frozen: then
+    the row is published as it was). Empty for a first publication."""
     if previous is None or not previous.exists():
         empty = truth[suppression.KEY].iloc[:0].copy()
         return empty.assign(hide_numerator=False, hide_denominator=False, is_frozen=False)
@@ -411,8 +412,7 @@ def previous_rows(previous: Path | None, truth: pd.DataFrame) -> pd.DataFrame:
         return shown.notna() & (now.isna() | ((shown - now).abs() > 1e-9))
 
     rows["is_frozen"] = changed("numerator") | changed("denominator")
-    columns = [*suppression.KEY, "hide_numerator", "hide_denominator", "is_frozen"]
-    return rows[columns].reset_index(drop=True)
+    return rows.drop(columns=["numerator_now", "denominator_now"]).reset_index(drop=True)
 
 
 def protect(
@@ -440,10 +440,10 @@ def protect(
     truth = everything[publishable(everything)].drop(columns="is_provisional")
     truth = truth.reset_index(drop=True)
     carried = previous_rows(previous, truth)
-    _register_frozen(con, relation, outcomes_mart, previous, carried)
+    _register_frozen(con, relation, outcomes_mart, carried)
     # what a reader can check the relations against: the numbers as published, where a row is
     # published as it first was
-    as_published = _as_published(truth, previous, carried)
+    as_published = _as_published(truth, carried)
     compositions = breakdown_compositions(con, catalog)
     memberships = reporting_memberships(con, catalog)
     areas = con.execute(f"select area_code, member_area_codes from {areas_relation}").df()
@@ -508,7 +508,6 @@ def _register_frozen(
     con: duckdb.DuckDBPyConnection,
     relation: str,
     mart: PublishedMart,
-    previous: Path | None,
     carried: pd.DataFrame,
 ) -> None:
     """FROZEN_TABLE: the previous publication's rows that are published again as they were,
@@ -521,33 +520,21 @@ def _register_frozen(
         f"create or replace temp table {FROZEN_TABLE} as "
         f"select {columns} from {relation} where false"
     )
-    frozen = carried[carried.is_frozen][suppression.KEY]
-    if not len(frozen):
-        return
-    con.register("frozen_keys", frozen)
-    con.execute(f"""
-        insert into {FROZEN_TABLE} by name
-        select earlier.* from (select {columns} from read_parquet('{previous}')) as earlier
-        inner join frozen_keys as keys
-            on earlier.metric_id = keys.metric_id and earlier.area_code = keys.area_code
-            and earlier.breakdown = keys.breakdown
-            and earlier.period_end_date = keys.period_end_date
-    """)
-    con.unregister("frozen_keys")
-
-
-def _as_published(
-    truth: pd.DataFrame, previous: Path | None, carried: pd.DataFrame
-) -> pd.DataFrame:
-    """`truth` with the numbers of frozen rows as they were published (hidden ones as the
-    warehouse has them: the nearest the audit can know)."""
     frozen = carried[carried.is_frozen]
     if not len(frozen):
+        return
+    con.register("frozen_frame", frozen)
+    con.execute(f"insert into {FROZEN_TABLE} by name select {columns} from frozen_frame")
+    con.unregister("frozen_frame")
+
+
+def _as_published(truth: pd.DataFrame, carried: pd.DataFrame) -> pd.DataFrame:
+    """`truth` with the numbers of frozen rows as they were published (hidden ones as the
+    warehouse has them: the nearest the audit can know)."""
+    if not carried.is_frozen.any():
         return truth
-    earlier = pd.read_parquet(previous, columns=[*suppression.KEY, "numerator", "denominator"])
-    earlier["period_end_date"] = pd.to_datetime(earlier["period_end_date"])
-    earlier = earlier.merge(frozen[suppression.KEY], on=suppression.KEY)
-    merged = truth.merge(earlier, on=suppression.KEY, how="left", suffixes=("", "_published"))
+    frozen = carried.loc[carried.is_frozen, [*suppression.KEY, "numerator", "denominator"]]
+    merged = truth.merge(frozen, on=suppression.KEY, how="left", suffixes=("", "_published"))
     for column in ("numerator", "denominator"):
         merged[column] = merged[f"{column}_published"].fillna(merged[column])
     return merged[truth.columns]

@@ -170,3 +170,32 @@ def test_nothing_beside_a_hidden_cell_says_anything_about_it(refreshed):
     noted = outcomes[outcomes.value.isna() & outcomes.value_note.notna()]
     not_produced = [line for line in record["data_quality"] if line.startswith("Not produced")]
     assert sum(int(line.split(", ")[1].split(" rows")[0]) for line in not_produced) == len(noted)
+
+
+def test_a_row_the_warehouse_has_changed_since_is_published_as_it_was(refreshed, tmp_path):
+    """A discharge recorded late, say: the warehouse's number moves under a published row. The
+    row is published again as it was, and what is derived from the new number is blanked."""
+    marts = shareable.published_marts(dbt_project.manifest_path)
+    folder = tmp_path / "marts"
+    publish.publish(refreshed.settings.warehouse, folder, marts)
+    earlier = pd.read_parquet(folder / "fct_outcomes.parquet")
+    row = (
+        (earlier.metric_id == "adults_in_treatment")
+        & (earlier.area_code == "E06000016")
+        & (earlier.breakdown == "all")
+        & (earlier.period_end_date.astype(str) == "2024-12-31")
+    )
+    earlier.loc[row, ["numerator", "value"]] = [2499.0, 2499.0]  # the warehouse now has 2,500
+    (folder / "fct_outcomes.parquet").chmod(0o644)
+    earlier.to_parquet(folder / "fct_outcomes.parquet")
+    publication = publish.publish(refreshed.settings.warehouse, folder, marts)
+    current = pd.read_parquet(folder / "fct_outcomes.parquet")
+    assert current.loc[row, "numerator"].tolist() == [2499.0]
+    assert publication.protection.rows_changed_since == 1
+    scorecard = pd.read_parquet(folder / "fct_strategy_scorecard.parquet")
+    derived = scorecard[
+        (scorecard.metric_id == "adults_in_treatment")
+        & (scorecard.area_code == "E06000016")
+        & (scorecard.period_end_date.astype(str) == "2024-12-31")
+    ]
+    assert derived.value.isna().all() and len(derived) > 0
