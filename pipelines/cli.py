@@ -1,34 +1,34 @@
-"""The `cdap` command: refresh the warehouse, write the synthetic sample."""
+"""The `cdap` command: refresh the warehouse, write an outcome pack, write the synthetic sample,
+print the disclosure rule."""
 
 import argparse
-import atexit
+import logging
 import os
 import sys
 from pathlib import Path
 
-from pipelines import settings
+from pipelines import config
+from pipelines.config import Settings
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    current = settings.apply(args.raw_dir, args.warehouse, args.marts_dir)
+    current = Settings.build(args.raw_dir, args.warehouse, args.marts_dir)
+    config.prepare_process(current)
     if not current.raw_dir.is_dir():
         print(f"cdap refresh: the raw folder {current.raw_dir} does not exist.", file=sys.stderr)
         return 2
     print(f"Refreshing from {current.raw_dir}")
     print(f"  warehouse: {current.warehouse}")
     print(f"  marts:     {current.marts_dir}", flush=True)
-    from pipelines import dbt_warm
     from pipelines.checks import suites
 
     suites.start_validation_worker()  # GX loads on the other core while Dagster loads here
     try:
-        from pipelines.refresh import run_refresh  # imports Dagster, parses dbt: after apply()
+        from pipelines.run import run_refresh
 
-        dbt_warm.start()  # dbt loads while the raw files are read and checked
-        outcome = run_refresh()
+        outcome = run_refresh(current)
     finally:
         suites.stop_validation_worker()
-        dbt_warm.stop()
     print()
     print("Data quality:")
     for line in outcome.data_quality:
@@ -58,7 +58,7 @@ def _extract(args: argparse.Namespace) -> int:
     from pipelines.extracts.pack import ExtractError, build_pack
     from pipelines.extracts.writers import WRITERS
 
-    current = settings.apply(marts_dir=args.marts_dir)
+    current = Settings.build(marts_dir=args.marts_dir)
     try:
         pack = build_pack(current.marts_dir, args.area, args.period)
     except ExtractError as error:
@@ -75,6 +75,13 @@ def _extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def _disclosure_rule(_args: argparse.Namespace) -> int:
+    from pipelines.disclosure import page
+
+    print(page.render(), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cdap", description="Outcomes warehouse for a Combating Drugs and Alcohol Partnership."
@@ -88,14 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
         "marts. Each option falls back to its environment variable, then to the default.",
     )
     refresh.add_argument(
-        "--raw-dir", help=f"raw CSV folder (${settings.RAW_DIR_ENV}, default data/raw)"
+        "--raw-dir", help=f"raw CSV folder (${config.RAW_DIR_ENV}, default data/raw)"
     )
     refresh.add_argument(
         "--warehouse",
-        help=f"working DuckDB file (${settings.WAREHOUSE_ENV}, default data/warehouse.duckdb)",
+        help=f"working DuckDB file (${config.WAREHOUSE_ENV}, default data/warehouse.duckdb)",
     )
     refresh.add_argument(
-        "--marts-dir", help=f"publication folder (${settings.MARTS_DIR_ENV}, default data/marts)"
+        "--marts-dir", help=f"publication folder (${config.MARTS_DIR_ENV}, default data/marts)"
     )
     refresh.set_defaults(handler=_refresh)
 
@@ -117,14 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", help="output file (default: <area>_outcome_pack_<month>.<format>)"
     )
     extract.add_argument(
-        "--marts-dir", help=f"publication folder (${settings.MARTS_DIR_ENV}, default data/marts)"
+        "--marts-dir", help=f"publication folder (${config.MARTS_DIR_ENV}, default data/marts)"
     )
     extract.set_defaults(handler=_extract)
 
     sample = commands.add_parser(
         "sample", help="write the seeded synthetic raw folder (the shipped sample)"
     )
-    sample.add_argument("--out", default=str(settings.DEFAULTS[settings.RAW_DIR_ENV]))
+    sample.add_argument("--out", default=str(config.DEFAULT_RAW_DIR))
     sample.add_argument("--seed", type=int, default=20250930)
     sample.add_argument(
         "--areas", type=int, help="national mode: the first N of the 152 upper-tier authorities"
@@ -133,6 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--scale", type=float, help="national mode: volumes as a share of England's (1 = all)"
     )
     sample.set_defaults(handler=_sample)
+
+    rule = commands.add_parser(
+        "disclosure-rule",
+        help="print the disclosure rule in plain words (Markdown), from the rule module",
+    )
+    rule.set_defaults(handler=_disclosure_rule)
     return parser
 
 
@@ -144,11 +157,11 @@ def main(argv: list[str] | None = None) -> int:
 def entrypoint() -> None:
     """The `cdap` command. Once the command's work and output are finished, the interpreter's
     finalisation of Dagster, dbt and DuckDB objects takes about 2 s and only prints DuckDB
-    2.0's benign "leaked instances" wall (nanobind). Every file and connection is closed by
-    then: the exit handlers (logging, multiprocessing's resource tracker) run, and the process
-    ends without the finalisation."""
+    2.0's benign "leaked instances" wall (nanobind). Every file, connection and child process
+    is closed by then (the refresh stops its validation worker itself): the logs and standard
+    streams are flushed, and the process ends without the finalisation."""
     code = main()
-    atexit._run_exitfuncs()
+    logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -1,46 +1,78 @@
-"""The one Definitions object: ingest -> dbt models and tests -> publication.
+"""The one Definitions: each stage's Dagster objects merged in one place, with resources made
+from the settings' literal values.
 
-`workspace.yaml` loads it for `dagster dev`; `cdap refresh` executes its full_refresh job
-in-process, so the command line and the UI run the same graph.
+`cdap refresh` builds it from the command line's settings and runs its full_refresh job
+in-process; `dagster dev` (workspace.yaml) loads `defs`, which builds it from the environment's
+settings. Either way the dbt project is prepared first, by an explicit step, never on import.
 """
 
 import dagster as dg
 
-from pipelines import settings
-from pipelines.checks.assets import quality_checks
-from pipelines.extracts.assets import home_area_pack
-from pipelines.ingest import RawFolder, raw_assets
-from pipelines.operations import (
-    Warehouse,
-    failure_recorder,
-    monthly_schedule,
-    raw_folder_sensor,
-)
-from pipelines.publish import MartsFolder, dbt_docs_asset, published_marts_asset
-from pipelines.transform import cdap_dbt_models, dbt_resource, mart_asset_keys
+from pipelines import config
+from pipelines.checks.assets import build_checks_definitions
+from pipelines.config import Settings
+from pipelines.extracts.assets import build_extracts_definitions
+from pipelines.ingest.assets import RawFolder, build_ingest_definitions
+from pipelines.ops.automation import build_ops_definitions
+from pipelines.ops.lock import Warehouse
+from pipelines.publish.assets import MartsFolder, build_publish_definitions
+from pipelines.transform import project
+from pipelines.transform.assets import build_dbt_assets, mart_asset_keys
 
 FULL_REFRESH_JOB = "full_refresh"
 
-full_refresh = dg.define_asset_job(
-    FULL_REFRESH_JOB,
-    selection=dg.AssetSelection.all(),
-    description="Ingest every raw file, build and test every dbt model, publish the marts.",
-    # One writer at a time on the DuckDB warehouse: steps run one after another in one process,
-    # and the Warehouse resource holds a lock for the whole run against other processes.
-    executor_def=dg.in_process_executor,
-)
 
-defs = dg.Definitions(
-    assets=[*raw_assets, cdap_dbt_models, published_marts_asset, dbt_docs_asset, home_area_pack],
-    asset_checks=quality_checks(mart_asset_keys()),
-    jobs=[full_refresh],
-    schedules=[monthly_schedule(full_refresh)],
-    sensors=[raw_folder_sensor(full_refresh), failure_recorder(full_refresh)],
-    resources={
-        "warehouse": Warehouse(database=dg.EnvVar(settings.WAREHOUSE_ENV)),
-        "raw_folder": RawFolder(path=dg.EnvVar(settings.RAW_DIR_ENV)),
-        "marts_folder": MartsFolder(path=dg.EnvVar(settings.MARTS_DIR_ENV)),
-        "dbt": dbt_resource(),
-    },
-    executor=dg.in_process_executor,
-)
+def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    return {
+        "warehouse": Warehouse(
+            database=str(settings.warehouse),
+            lock_timeout_seconds=settings.lock_timeout_seconds,
+            dbt_memory_limit=settings.duckdb_memory_limit,
+        ),
+        "raw_folder": RawFolder(path=str(settings.raw_dir)),
+        "marts_folder": MartsFolder(path=str(settings.marts_dir), home_area=settings.home_area),
+        "dbt": project.dbt_resource(),
+    }
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    """Ingest -> dbt models and tests -> checks -> publication -> the home area's pack, the job
+    that runs them all, its schedule and sensors. The dbt project must be prepared first."""
+    dbt_models = build_dbt_assets()
+    mart_keys = mart_asset_keys(dbt_models)
+    full_refresh = dg.define_asset_job(
+        FULL_REFRESH_JOB,
+        selection=dg.AssetSelection.all(),
+        description="Ingest every raw file, build and test every dbt model, publish the marts.",
+        # One writer at a time on the DuckDB warehouse: steps run one after another in one
+        # process, and the Warehouse resource holds a lock for the whole run against others.
+        executor_def=dg.in_process_executor,
+    )
+    return dg.Definitions.merge(
+        build_ingest_definitions(),
+        dg.Definitions(assets=[dbt_models]),
+        build_checks_definitions(mart_keys),
+        build_publish_definitions(mart_keys),
+        build_extracts_definitions(),
+        build_ops_definitions(full_refresh, settings),
+        dg.Definitions(
+            jobs=[full_refresh],
+            resources=build_resources(settings),
+            executor=dg.in_process_executor,
+        ),
+    )
+
+
+def prepared_definitions(settings: Settings) -> dg.Definitions:
+    """The process prepared (telemetry off, the restricted tier owner-only), the dbt project
+    prepared, then the definitions built."""
+    config.prepare_process(settings)
+    project.prepare(settings)
+    return build_definitions(settings)
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """What `dagster dev` loads: the settings of the environment (CDAP_* variables, then the
+    defaults)."""
+    return prepared_definitions(Settings.build())

@@ -4,6 +4,7 @@ cross-source population coverage check (a warning)."""
 
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -12,7 +13,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines import contract
 from pipelines.checks import suites
-from pipelines.ingest import RAW_SCHEMA
+from pipelines.warehouse import METRIC_CATALOGUE, RAW_SCHEMA, mart_table, raw_table
 
 RAW_SUITE_ROWS = 200_000
 
@@ -86,7 +87,7 @@ def _read_raw(con: duckdb.DuckDBPyConnection, key: dg.AssetKey) -> pd.DataFrame:
     # Ingest has already applied every row rule to every row in SQL; this second line of
     # defence validates all rows up to RAW_SUITE_ROWS and a fixed-seed sample beyond that.
     return con.execute(
-        f'SELECT * FROM {RAW_SCHEMA}."{key.path[-1]}" '
+        f"SELECT * FROM {raw_table(key.path[-1])} "
         f"USING SAMPLE {RAW_SUITE_ROWS} ROWS (reservoir, 42)"
     ).df()
 
@@ -105,31 +106,15 @@ raw_suites = _suites_step(
 
 
 def _read_mart(con: duckdb.DuckDBPyConnection, key: dg.AssetKey) -> pd.DataFrame:
-    return con.execute(f'SELECT * FROM marts."{key.path[-1]}"').df()
+    return con.execute(f"SELECT * FROM {mart_table(key.path[-1])}").df()
 
 
 def _catalogued_metric_ids(con: duckdb.DuckDBPyConnection) -> dict:
-    rows = con.execute("SELECT metric_id FROM reference.metric_catalogue").fetchall()
+    rows = con.execute(f"SELECT metric_id FROM {METRIC_CATALOGUE}").fetchall()
     return {"catalogued_metric_ids": [r[0] for r in rows]}
 
 
-POPULATION_GAPS = f"""
-with used as (
-    select distinct area_code, year(referral_date) as year from {RAW_SCHEMA}.treatment_journeys
-    union
-    select distinct area_code, year(release_date) from {RAW_SCHEMA}.prison_releases
-    union
-    select distinct area_code, year(registration_date) from {RAW_SCHEMA}.drug_deaths_register
-),
-cells as (
-    select area_code, year, count(*) as cells from {RAW_SCHEMA}.population group by all
-)
-select used.area_code, used.year, coalesce(cells.cells, 0) as cells
-from used
-left join cells using (area_code, year)
-where coalesce(cells.cells, 0) < {2 * len(contract.ESP2013_BANDS)}
-order by 1, 2
-"""
+POPULATION_GAPS = Path(__file__).with_name("population_gaps.sql")
 
 
 @dg.asset_check(
@@ -149,7 +134,10 @@ order by 1, 2
 )
 def population_coverage(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     with warehouse.get_connection() as con:
-        gaps = con.execute(POPULATION_GAPS).fetchall()
+        gaps = con.execute(
+            POPULATION_GAPS.read_text(),
+            {"cells_per_area_year": 2 * len(contract.ESP2013_BANDS)},
+        ).fetchall()
     return dg.AssetCheckResult(
         passed=not gaps,
         severity=dg.AssetCheckSeverity.WARN,
@@ -181,3 +169,7 @@ def quality_checks(mart_keys: list[dg.AssetKey]) -> list[dg.AssetChecksDefinitio
         _catalogued_metric_ids,
     )
     return [raw_suites, mart_suites, population_coverage]
+
+
+def build_checks_definitions(mart_keys: list[dg.AssetKey]) -> dg.Definitions:
+    return dg.Definitions(asset_checks=quality_checks(mart_keys))

@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 
 from pipelines import contract
+from pipelines.config import EXPECTATIONS_DIR
 from pipelines.contract import RawFile
-from pipelines.settings import EXPECTATIONS_DIR
 
 RESULT_FORMAT = {
     "result_format": "SUMMARY",

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines import settings
+from pipelines import warehouse
 from pipelines.disclosure import audit, rule, suppression
 
 log = logging.getLogger(__name__)
@@ -342,7 +342,7 @@ def breakdown_compositions(con: duckdb.DuckDBPyConnection, catalog: str) -> dict
     (the suppression then leaves that relation out; the audit reads it as an inequality)."""
     rows = con.execute(f"""
         select breakdown, list(substance_group order by substance_group)
-        from {catalog}.intermediate.int_breakdown_map
+        from {catalog}.{warehouse.SUBSTANCE_BREAKDOWNS}
         where breakdown <> substance_group and substance_group <> 'unknown'
         group by breakdown order by breakdown
     """).fetchall()
@@ -353,7 +353,7 @@ def reporting_memberships(con: duckdb.DuckDBPyConnection, catalog: str) -> dict:
     """A partnership, or England, -> the authorities its rows are built from (suppression)."""
     rows = con.execute(f"""
         select reporting_area_code, list(member_area_code order by member_area_code)
-        from {catalog}.intermediate.int_reporting_areas
+        from {catalog}.{warehouse.REPORTING_AREA_MEMBERS}
         where reporting_area_type <> 'local_authority'
         group by reporting_area_code order by reporting_area_code
     """).fetchall()
@@ -421,6 +421,7 @@ def protect(
     outcomes_mart: PublishedMart,
     areas_relation: str,
     previous: Path | None = None,
+    home_area: str | None = None,
 ) -> Protection:
     """Decide the suppression of fct_outcomes, attack the result, widen where the attack
     succeeds, and refuse after MAX_AUDIT_ROUNDS. `previous`: the fct_outcomes Parquet of the
@@ -456,7 +457,7 @@ def protect(
             compositions,
             memberships,
             widen,
-            home_areas=frozenset({settings.home_area()}),
+            home_areas=frozenset({home_area} if home_area else ()),
             fixed=carried,
         )
         rows = decisions.rows.merge(

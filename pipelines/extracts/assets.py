@@ -5,10 +5,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines import settings
+from pipelines import config
 from pipelines.extracts.pack import AreaNotPublished, build_pack
 from pipelines.extracts.writers import write_html, write_xlsx
-from pipelines.publish import PUBLISHED_MARTS_KEY, MartsFolder
+from pipelines.publish.assets import PUBLISHED_MARTS_KEY, MartsFolder
 
 PACKS_FOLDER = "packs"
 
@@ -17,7 +17,7 @@ def write_pack_atomically(pack, folder: Path, writer, suffix: str) -> Path:
     target = folder / f"{pack.area_code}_outcome_pack.{suffix}"
     temporary = folder / f".{target.name}.tmp"
     writer(pack, temporary)
-    settings.make_shareable(temporary)
+    config.make_shareable(temporary)
     os.replace(temporary, target)  # readers see the old pack or the new one, never half
     return target
 
@@ -36,14 +36,14 @@ def home_area_pack(
 ) -> dg.MaterializeResult:
     marts_dir = Path(marts_folder.path)
     try:
-        pack = build_pack(marts_dir, settings.home_area())
+        pack = build_pack(marts_dir, marts_folder.home_area)
     except AreaNotPublished as error:
         # a regional or national run need not hold the home area: the marts stand without it
-        message = f"no home-area pack: {error} (set {settings.HOME_AREA_ENV} to one of them)"
+        message = f"no home-area pack: {error} (set {config.HOME_AREA_ENV} to one of them)"
         context.log.warning(message)
         return dg.MaterializeResult(metadata={"skipped": message})
     folder = marts_dir / PACKS_FOLDER
-    settings.open_folder(folder)
+    config.open_folder(folder)
     files = [
         write_pack_atomically(pack, folder, write_xlsx, "xlsx"),
         write_pack_atomically(pack, folder, write_html, "html"),
@@ -55,3 +55,7 @@ def home_area_pack(
             "files": [str(f) for f in files],
         }
     )
+
+
+def build_extracts_definitions() -> dg.Definitions:
+    return dg.Definitions(assets=[home_area_pack])

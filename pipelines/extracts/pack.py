@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines import settings
+from pipelines import config
 from pipelines.disclosure import rule
 
 DISCLOSURE_RULE = (
@@ -102,7 +102,7 @@ def _month_end(period: str) -> date:
 
 
 def _connect(marts_dir: Path) -> duckdb.DuckDBPyConnection:
-    path = marts_dir / settings.PUBLISHED_DUCKDB_NAME
+    path = marts_dir / config.PUBLISHED_DUCKDB_NAME
     if not path.exists():
         raise ExtractError(f"no publication in {marts_dir}: run `cdap refresh` first")
     return duckdb.connect(str(path), read_only=True)

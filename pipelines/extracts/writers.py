@@ -12,9 +12,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from pipelines.extracts.pack import DISCLOSURE_RULE, HOW_TO_READ, Pack
+from pipelines.transform.catalogue import UNITS as UNIT_LABELS
 
 NUMBER_FORMATS = {"count": "#,##0", "percentage": '0.0"%"', "rate_per_100000": "0.0"}
-UNIT_LABELS = {"count": "count", "percentage": "%", "rate_per_100000": "per 100,000"}
 SUPPRESSED = "suppressed"  # text, never a number, in a suppressed cell
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")

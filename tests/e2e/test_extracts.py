@@ -217,7 +217,7 @@ def test_neighbour_comparison_does_not_depend_on_the_order_rows_are_stored_in(ma
                     "order by random()"
                 )
             remade = con.execute(
-                neighbours.comparison_sql("fct_outcomes", "dim_metric", neighbours.COMPARATORS_MART)
+                neighbours.comparison_sql()
             ).fetchall()
             assert remade == published_rows
     finally:

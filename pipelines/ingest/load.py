@@ -1,4 +1,4 @@
-"""Ingest: one Dagster asset per raw file of the contract, loaded into DuckDB's `raw` schema.
+"""Loading one raw file of the contract into the warehouse's raw schema.
 
 Files are read with DuckDB's own CSV reader, every cell as text first, then cast column by
 column to the contract's type, so that a bad cell is reported with its file, row and column
@@ -6,20 +6,17 @@ instead of DuckDB's generic conversion error.
 """
 
 import csv
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 
 from pipelines import contract
 from pipelines.contract import Column, RawFile
-from pipelines.quality import QualityResult, RawFileError, enforce
+from pipelines.ingest.policy import QualityResult, RawFileError, enforce
+from pipelines.warehouse import RAW_SCHEMA, quote_identifier, raw_table, sql_literal
 
-RAW_SCHEMA = "raw"
 SOURCE_ROW_COLUMN = "source_row_number"  # 1-based data row of the file (line = row + 1)
 
 _TYPE_RULES = {
@@ -86,7 +83,7 @@ def check_file_shape(raw_file: RawFile, path: Path) -> str:
             f"0x{data[error.start]:02X}, which is not UTF-8: the file was probably saved as "
             f"'CSV (Comma delimited)' (Windows-1252). {SAVE_AS_CSV[0].upper()}{SAVE_AS_CSV[1:]}",
         ) from error
-    return hashlib.sha256(data).hexdigest()
+    return contract.content_sha256(data)
 
 
 @dataclass(frozen=True)
@@ -98,14 +95,6 @@ class IngestResult:
     sha256: str | None
     path: Path
     quality: QualityResult | None = None
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _sql_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def read_header(path: Path) -> list[str]:
@@ -151,7 +140,7 @@ def check_header(raw_file: RawFile, header: list[str]) -> dict[str, int]:
 def _cleaned(column: Column, position: int) -> str:
     """The cell as trimmed text, with empty cells and the column's null markers as NULL."""
     cell = f"trim(c{position})"
-    markers = ", ".join(_sql_literal(m) for m in ("", *column.null_markers))
+    markers = ", ".join(sql_literal(m) for m in ("", *column.null_markers))
     return f"CASE WHEN {cell} IN ({markers}) THEN NULL ELSE {cell} END"
 
 
@@ -170,10 +159,10 @@ def load_raw_file(
     """Load one raw file into raw.<name>, typed, with the quality policy applied (rows
     quarantined or the file blocked); raise RawFileError naming file, row or rule."""
     path = Path(raw_dir) / raw_file.filename
-    table = f"{RAW_SCHEMA}.{_quote(raw_file.name)}"
+    table = raw_table(raw_file.name)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
     typed_columns = ", ".join(
-        f"{_quote(c.name)} {contract.DUCKDB_TYPES[c.type]}" for c in raw_file.columns
+        f"{quote_identifier(c.name)} {contract.DUCKDB_TYPES[c.type]}" for c in raw_file.columns
     )
     if not path.exists() and not path.is_symlink():  # a broken link is refused below
         if raw_file.required:
@@ -197,7 +186,7 @@ def load_raw_file(
             f"""
         CREATE OR REPLACE TEMP TABLE _raw_text AS
         SELECT row_number() OVER () AS {SOURCE_ROW_COLUMN}, *
-        FROM read_csv({_sql_literal(str(path))}, header = true, columns = {varchar_columns},
+        FROM read_csv({sql_literal(str(path))}, header = true, columns = {varchar_columns},
                       delim = ',', quote = '"', escape = '"', auto_detect = false,
                       {padding} encoding = 'utf-8')
         """
@@ -213,7 +202,8 @@ def load_raw_file(
     for column in raw_file.columns:
         if column.name not in positions:
             selects.append(
-                f"CAST(NULL AS {contract.DUCKDB_TYPES[column.type]}) AS {_quote(column.name)}"
+                f"CAST(NULL AS {contract.DUCKDB_TYPES[column.type]}) "
+                f"AS {quote_identifier(column.name)}"
             )
             continue
         cleaned = _cleaned(column, positions[column.name])
@@ -223,7 +213,7 @@ def load_raw_file(
                 f"""
                 SELECT {SOURCE_ROW_COLUMN}, {cleaned} FROM _raw_text
                 WHERE {cleaned} IS NOT NULL
-                  AND (NOT regexp_full_match({cleaned}, {_sql_literal(pattern)})
+                  AND (NOT regexp_full_match({cleaned}, {sql_literal(pattern)})
                        OR {_typed(column, cleaned)} IS NULL)
                 ORDER BY {SOURCE_ROW_COLUMN}
                 """
@@ -238,7 +228,7 @@ def load_raw_file(
                     + f": {_TYPE_REMEDIES[column.type]}",
                     row=row,
                 )
-        selects.append(f"{_typed(column, cleaned)} AS {_quote(column.name)}")
+        selects.append(f"{_typed(column, cleaned)} AS {quote_identifier(column.name)}")
     con.execute(
         f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(selects)}, {SOURCE_ROW_COLUMN} "
         f"FROM _raw_text ORDER BY {SOURCE_ROW_COLUMN}"
@@ -250,59 +240,7 @@ def load_raw_file(
     date_columns = [c.name for c in raw_file.columns if c.type == "date"]
     if raw_file.record_level and date_columns:
         as_of = con.execute(
-            f"SELECT greatest({', '.join(f'max({_quote(c)})' for c in date_columns)}) FROM {table}"
+            f"SELECT greatest({', '.join(f'max({quote_identifier(c)})' for c in date_columns)}) "
+            f"FROM {table}"
         ).fetchone()[0]
     return IngestResult(raw_file, True, quality.rows_kept, as_of, digest, path, quality)
-
-
-class RawFolder(dg.ConfigurableResource):
-    """The folder the partnership drops its raw extracts into."""
-
-    path: str
-
-
-def _ingest_asset(raw_file: RawFile) -> dg.AssetsDefinition:
-    optional = "" if raw_file.required else " Optional: when absent the table is empty."
-    columns = dg.TableSchema(
-        columns=[
-            dg.TableColumn(c.name, contract.DUCKDB_TYPES[c.type], description=c.header)
-            for c in raw_file.columns
-        ]
-    )
-
-    @dg.asset(
-        key=dg.AssetKey([RAW_SCHEMA, raw_file.name]),
-        group_name="ingest",
-        kinds={"csv", "duckdb"},
-        description=f"{raw_file.filename} loaded into {RAW_SCHEMA}.{raw_file.name}. "
-        f"{raw_file.description}{optional}",
-        metadata={"dagster/column_schema": columns},
-    )
-    def _asset(
-        context: dg.AssetExecutionContext, warehouse: DuckDBResource, raw_folder: RawFolder
-    ) -> dg.MaterializeResult:
-        with warehouse.get_connection() as con:
-            result = load_raw_file(con, raw_file, Path(raw_folder.path))
-        if not result.present:
-            context.log.warning(
-                f"{raw_file.filename} is absent (optional): metrics that need it are not produced."
-            )
-        return dg.MaterializeResult(
-            metadata={
-                "dagster/row_count": result.rows,
-                "file": dg.MetadataValue.path(str(result.path)),
-                "present": result.present,
-                "sha256": result.sha256 or "",
-                "as_of_date": result.as_of.isoformat() if result.as_of else "",
-                "rows_quarantined": sum(result.quality.quarantined.values())
-                if result.quality
-                else 0,
-                "quarantined_by_rule": dict(result.quality.quarantined) if result.quality else {},
-                "warnings": dict(result.quality.warnings) if result.quality else {},
-            }
-        )
-
-    return _asset
-
-
-raw_assets = [_ingest_asset(raw_file) for raw_file in contract.RAW_FILES]

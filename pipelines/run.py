@@ -5,7 +5,6 @@ import fcntl
 import gc
 import io
 import logging
-import os
 import re
 import sys
 import time
@@ -15,9 +14,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines import operations, settings
-from pipelines import report as quality_report
-from pipelines.report import REPORT_NAME
+from pipelines import config
+from pipelines.checks import report as quality_report
+from pipelines.checks.report import REPORT_NAME
+from pipelines.config import Settings
+from pipelines.ops import run_record
+from pipelines.transform.assets import DBT_STEP
 
 Echo = Callable[[str], None]
 
@@ -48,7 +50,7 @@ class _ProgressHandler(logging.Handler):
         elif kind == "STEP_SUCCESS":
             took = time.monotonic() - self.started.get(step, time.monotonic())
             self.echo(f"  done in {took:.1f} s")
-        elif kind == "ASSET_MATERIALIZATION" and step == "cdap_dbt_models":
+        elif kind == "ASSET_MATERIALIZATION" and step == DBT_STEP:
             self.echo(f"  built {event.asset_key.to_user_string()}")
         elif kind == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
@@ -78,7 +80,7 @@ def _progress_logger(echo: Echo) -> dg.LoggerDefinition:
 @dataclass
 class RefreshOutcome:
     success: bool
-    settings: settings.Settings
+    settings: Settings
     run_id: str
     failures: list[str] = field(default_factory=list)
     published: list[Path] = field(default_factory=list)
@@ -181,11 +183,12 @@ class _LogFile(io.TextIOBase):
         super().close()
 
 
-def persistent_instance() -> dg.DagsterInstance:
-    """The instance of DAGSTER_HOME. Two commands starting at the same moment on a new
-    DAGSTER_HOME would both create Dagster's SQLite tables and one would fail: the storages are
-    opened, and their tables made, under a lock."""
-    home = Path(os.environ["DAGSTER_HOME"])
+def persistent_instance(settings: Settings) -> dg.DagsterInstance:
+    """The instance of the settings' Dagster home (named DAGSTER_HOME by
+    `config.prepare_process`). Two commands starting at the same moment on a new home would
+    both create Dagster's SQLite tables and one would fail: the storages are opened, and their
+    tables made, under a lock."""
+    home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
     with (home / ".cdap-instance.lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -197,23 +200,25 @@ def persistent_instance() -> dg.DagsterInstance:
 
 
 def run_refresh(
-    instance: dg.DagsterInstance | None = None, echo: Echo | None = _echo_stdout
+    current: Settings,
+    instance: dg.DagsterInstance | None = None,
+    echo: Echo | None = _echo_stdout,
 ) -> RefreshOutcome:
-    """Run the full refresh with the paths of the CDAP_* environment variables."""
-    current = settings.current()
-    from pipelines.definitions import FULL_REFRESH_JOB, defs  # parses dbt on first import
-    from pipelines.publish import PUBLISHED_MARTS_KEY
+    """Run the full refresh with these settings: in `instance`, or in the settings' Dagster
+    home (so `dagster dev` lists the run)."""
+    from pipelines.definitions import FULL_REFRESH_JOB, prepared_definitions
+    from pipelines.publish.assets import PUBLISHED_MARTS_KEY
 
-    job = defs.resolve_job_def(FULL_REFRESH_JOB)
+    job = prepared_definitions(current).resolve_job_def(FULL_REFRESH_JOB)
     run_config = None
     if echo is not None:
         job = job.with_logger_defs({"progress": _progress_logger(echo)})
         run_config = {"loggers": {"progress": {}}}
-    active_instance = instance or persistent_instance()
+    active_instance = instance or persistent_instance(current)
     # dbt's own log (which dagster-dbt writes to stdout) goes to a file beside the warehouse;
     # the progress lines go to the terminal.
-    log_path = current.warehouse.with_name(current.warehouse.stem + ".refresh.log")
-    settings.open_folder(log_path.parent)
+    log_path = current.refresh_log
+    config.open_folder(log_path.parent)
     with _LogFile(log_path) as log, contextlib.redirect_stdout(log):
         # The persistent instance of DAGSTER_HOME by default, so `dagster dev` lists the run.
         result = job.execute_in_process(
@@ -234,15 +239,22 @@ def run_refresh(
     report_path = current.marts_dir / REPORT_NAME
     if not result.success:
         stats = active_instance.get_run_stats(result.run_id)
-        operations.write_run_record(
+        run_record.write_run_record(
             current.marts_dir,
-            operations.run_record(
-                result.run_id, "stopped", stats.start_time, stats.end_time, failures=failures
+            run_record.run_record(
+                result.run_id,
+                "stopped",
+                stats.start_time,
+                stats.end_time,
+                raw_dir=current.raw_dir,
+                warehouse_path=current.warehouse,
+                marts_dir=current.marts_dir,
+                failures=failures,
             ),
         )
     if not has_published_marts:
         # the marts folder keeps the last good publication (and its report) untouched
-        report_path = current.warehouse.with_name(current.warehouse.stem + ".quality_report.md")
+        report_path = current.stopped_report
         quarantined = quality_report.quarantine_summary(current.warehouse)
         report_path.write_text(
             quality_report.render(checks, quarantined, "stopped, nothing published", failures),

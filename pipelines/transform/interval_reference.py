@@ -1,4 +1,5 @@
-"""Reference implementations of the interval methods of metrics.md.
+"""Reference implementations of the interval methods the metrics use (Wilson, Byar and exact
+Poisson, Dobson).
 
 The warehouse computes intervals in SQL (dbt_project/macros/intervals.sql). This module is
 the independent reference the tests hold the SQL to, and it computes the exact Poisson limits

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
-from pipelines import quality
+from pipelines import warehouse
+from pipelines.ingest import policy
+from pipelines.warehouse import QUARANTINE_TABLE
 
 REPORT_NAME = "data_quality_report.md"
 
@@ -45,31 +46,16 @@ def checks_of_run(instance: dg.DagsterInstance, run_id: str) -> list[CheckLine]:
     return sorted(lines, key=lambda c: (c.passed, c.asset, c.check))
 
 
-def _query_warehouse(warehouse: Path, sql: str) -> list[tuple]:
-    """Rows of a read-only query; none when the warehouse or the relation is not there (the
-    refresh's failure says why)."""
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error:
-        return []
-    try:
-        return con.execute(sql).fetchall()
-    except duckdb.Error:
-        return []
-    finally:
-        con.close()
-
-
-def quarantine_summary(warehouse: Path) -> list[tuple]:
+def quarantine_summary(warehouse_path: Path) -> list[tuple]:
     """(file, rule, rows, example source rows) from the warehouse's quarantine table (none when
     there is no table yet: nothing was quarantined)."""
-    return _query_warehouse(
-        warehouse,
+    return warehouse.query(
+        warehouse_path,
         f"""
         SELECT file_name, rule_id, count(*) AS rows,
                string_agg(source_row_number::varchar, ', ' ORDER BY source_row_number)
                    FILTER (WHERE source_row_number IS NOT NULL) AS examples
-        FROM {quality.QUARANTINE_TABLE} GROUP BY 1, 2 ORDER BY 1, 2
+        FROM {QUARANTINE_TABLE} GROUP BY 1, 2 ORDER BY 1, 2
         """,
     )
 
@@ -125,7 +111,7 @@ def render(
         "| rule | record-level files | reference files | checked by |",
         "|---|---|---|---|",
     ]
-    for rule in quality.POLICY:
+    for rule in policy.POLICY:
         lines.append(
             f"| {rule.kind}: {rule.description} | {rule.record_level} | "
             f"{rule.reference} | {rule.checked_by} |"
@@ -136,7 +122,7 @@ def render(
 def _not_produced(database: Path, relation: str) -> list[tuple[str, str, int]]:
     """(metric, why, rows): rows of `relation` in `database` without a value, by the note that
     says why."""
-    return _query_warehouse(
+    return warehouse.query(
         database,
         f"""
         SELECT metric_id, value_note, count(*) FROM {relation}
@@ -146,16 +132,16 @@ def _not_produced(database: Path, relation: str) -> list[tuple[str, str, int]]:
     )
 
 
-def _incomplete_populations(warehouse: Path) -> list[tuple[str, int, str | None]]:
-    return _query_warehouse(
-        warehouse,
+def _incomplete_populations(warehouse_path: Path) -> list[tuple[str, int, str | None]]:
+    return warehouse.query(
+        warehouse_path,
         "SELECT area_code, mid_year, incomplete_members FROM "
-        "intermediate.int_population__area_years WHERE NOT is_complete ORDER BY ALL",
+        f"{warehouse.POPULATION_COMPLETENESS} WHERE NOT is_complete ORDER BY ALL",
     )
 
 
 def summary(
-    warehouse: Path,
+    warehouse_path: Path,
     checks: list[CheckLine],
     report_path: Path | None = None,
     published: Path | None = None,
@@ -166,7 +152,7 @@ def summary(
     not produced is counted there, where a hidden row's note is hidden too: a count over the
     warehouse would say how many hidden rows have, say, fewer than 10 deaths."""
     lines = []
-    quarantined = quarantine_summary(warehouse)
+    quarantined = quarantine_summary(warehouse_path)
     if quarantined:
         total = sum(rows for _, _, rows, _ in quarantined)
         lines.append(
@@ -181,7 +167,7 @@ def summary(
             f"Warning (does not stop the refresh): {check.check} on {check.asset}"
             + (f": {check.detail}" if check.detail else "")
         )
-    incomplete = _incomplete_populations(warehouse)
+    incomplete = _incomplete_populations(warehouse_path)
     if incomplete:
         shown = ", ".join(
             f"{area} {year}" + (f" (missing in {members})" if members else "")
@@ -195,7 +181,7 @@ def summary(
     not_produced = (
         _not_produced(published, "main.fct_outcomes")
         if published is not None
-        else _not_produced(warehouse, "marts.fct_outcomes")
+        else _not_produced(warehouse_path, warehouse.OUTCOMES)
     )
     for metric, why, rows in not_produced:
         lines.append(f"Not produced: {metric}, {rows:,} rows: {why}")

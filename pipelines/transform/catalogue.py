@@ -1,17 +1,19 @@
 """The metric catalogue (dbt_project/seeds/metric_catalogue.csv) rendered for people: the
-README's metric table and the dbt docs block of dim_metric. Run `python -m pipelines.catalogue`
+README's metric table and the dbt docs block of dim_metric. Run
+`python -m pipelines.transform.catalogue`
 after editing the catalogue; a test fails while either is out of date."""
 
 import csv
 import re
 
-from pipelines.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from pipelines.config import DBT_PROJECT_DIR, PROJECT_ROOT
 
 CATALOGUE = DBT_PROJECT_DIR / "seeds" / "metric_catalogue.csv"
 README = PROJECT_ROOT / "README.md"
 DOCS_BLOCK = DBT_PROJECT_DIR / "models" / "marts" / "_metric_catalogue.md"
 BEGIN, END = "<!-- metric-table:begin -->", "<!-- metric-table:end -->"
 
+# how each unit reads in words (the README, the docs, the packs)
 UNITS = {"count": "count", "percentage": "%", "rate_per_100000": "per 100,000"}
 METHODS = {"wilson": "Wilson", "byar_exact_poisson": "Byar / exact Poisson", "dobson": "Dobson"}
 POLARITY = {"higher_is_better": "higher is better", "lower_is_better": "lower is better"}

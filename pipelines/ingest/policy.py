@@ -1,6 +1,6 @@
 """What happens when raw data breaks a rule: the policy, in one place, and its enforcement.
 
-Every rule of the raw contract (raw-data.md, as data in pipelines/contract.py) has one of three
+Every rule of the raw contract (as data in pipelines/contract) has one of three
 actions:
 - block: the refresh stops, nothing is published, the message names file, rule, how many rows
   broke it and a few example rows (source row numbers and pseudonymised keys only);
@@ -23,10 +23,16 @@ import duckdb
 
 from pipelines import contract
 from pipelines.contract import RawFile
+from pipelines.warehouse import (
+    QUARANTINE_SCHEMA,
+    QUARANTINE_TABLE,
+    quote_identifier,
+    raw_table,
+    sql_literal,
+)
 
 QUARANTINE_LIMIT = 0.05  # above this share of a file's rows, quarantine turns into a block
 EXAMPLES = 3
-QUARANTINE_TABLE = "quarantine.rows"
 
 
 @dataclass(frozen=True)
@@ -119,14 +125,6 @@ def action(kind: str, raw_file: RawFile) -> str:
     return rule.record_level if raw_file.record_level else rule.reference
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 @dataclass(frozen=True)
 class Check:
     kind: str
@@ -140,12 +138,12 @@ def row_checks(raw_file: RawFile) -> list[Check]:
     keys = set(contract.key_columns(raw_file)) | ({"client_id"} if raw_file.record_level else set())
     checks = []
     for column in raw_file.columns:
-        name = _quote(column.name)
+        name = quote_identifier(column.name)
         if column.not_null:
             kind = "not_null_key" if column.name in keys else "not_null"
             checks.append(Check(kind, f"{kind}:{column.name}", column.name, f"{name} is null"))
         if column.codes:
-            codes = ", ".join(_literal(c) for c in column.codes)
+            codes = ", ".join(sql_literal(c) for c in column.codes)
             checks.append(
                 Check("code", f"code:{column.name}", column.name, f"{name} not in ({codes})")
             )
@@ -155,7 +153,7 @@ def row_checks(raw_file: RawFile) -> list[Check]:
                     "pattern",
                     f"pattern:{column.name}",
                     column.name,
-                    f"not regexp_full_match({name}, {_literal(column.pattern)})",
+                    f"not regexp_full_match({name}, {sql_literal(column.pattern)})",
                 )
             )
         if column.min_value is not None or column.max_value is not None:
@@ -166,13 +164,13 @@ def row_checks(raw_file: RawFile) -> list[Check]:
                 bounds.append(f"{name} > {column.max_value}")
             checks.append(Check("range", f"range:{column.name}", column.name, " or ".join(bounds)))
     if raw_file.record_level and any(c.name == "area_code" for c in raw_file.columns):
-        known = ", ".join(_literal(c) for c in sorted(contract.KNOWN_AREA_CODES))
+        known = ", ".join(sql_literal(c) for c in sorted(contract.KNOWN_AREA_CODES))
         checks.append(
             Check(
                 "known_area",
                 "known_area:area_code",
                 "area_code",
-                f"regexp_full_match(area_code, {_literal(contract.AREA_CODE_PATTERN)}) "
+                f"regexp_full_match(area_code, {sql_literal(contract.AREA_CODE_PATTERN)}) "
                 f"and area_code not in ({known})",
             )
         )
@@ -222,12 +220,15 @@ def _example(row: tuple, key: str | None) -> str:
 
 
 def enforce(con: duckdb.DuckDBPyConnection, raw_file: RawFile, today: date) -> QualityResult:
-    """Apply the policy to raw.<file> (already typed): block, or move rows to quarantine."""
-    table = f"raw.{_quote(raw_file.name)}"
+    """Apply the policy to a file's raw table (already typed): block, or move rows to
+    quarantine."""
+    table = raw_table(raw_file.name)
     filename = raw_file.filename
     total = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     keys = contract.key_columns(raw_file)
-    key_expr = f"cast({_quote(keys[0])} as varchar)" if len(keys) == 1 else "null::varchar"
+    key_expr = (
+        f"cast({quote_identifier(keys[0])} as varchar)" if len(keys) == 1 else "null::varchar"
+    )
 
     def block(rule_id: str, where: str, detail: str = "") -> None:
         rows = con.execute(
@@ -242,11 +243,11 @@ def enforce(con: duckdb.DuckDBPyConnection, raw_file: RawFile, today: date) -> Q
     for column in (c for c in raw_file.columns if c.type == "date"):
         block(
             f"future_date:{column.name}",
-            f"{_quote(column.name)} > DATE '{today.isoformat()}'",
+            f"{quote_identifier(column.name)} > DATE '{today.isoformat()}'",
             f"{column.name} after {today.isoformat()}",
         )
 
-    con.execute("CREATE SCHEMA IF NOT EXISTS quarantine")
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {QUARANTINE_SCHEMA}")
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {QUARANTINE_TABLE} (file_name VARCHAR, "
         "source_row_number BIGINT, rule_id VARCHAR, rule_description VARCHAR, "
@@ -269,7 +270,7 @@ def enforce(con: duckdb.DuckDBPyConnection, raw_file: RawFile, today: date) -> Q
             to_quarantine.append((check, where))
 
     # exact duplicates: keep the first copy
-    data_columns = ", ".join(_quote(c.name) for c in raw_file.columns)
+    data_columns = ", ".join(quote_identifier(c.name) for c in raw_file.columns)
     duplicate = Check("duplicate_row", "duplicate_row", None, "")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _duplicates AS SELECT source_row_number FROM {table} "
@@ -278,7 +279,7 @@ def enforce(con: duckdb.DuckDBPyConnection, raw_file: RawFile, today: date) -> Q
     duplicates = "source_row_number IN (SELECT source_row_number FROM _duplicates)"
     for check, where in [*to_quarantine, (duplicate, duplicates)]:
         single_column = check.column and "," not in check.column
-        value = f"cast({_quote(check.column)} as varchar)" if single_column else "NULL"
+        value = f"cast({quote_identifier(check.column)} as varchar)" if single_column else "NULL"
         con.execute(
             f"INSERT INTO {QUARANTINE_TABLE} "
             f"SELECT ?, source_row_number, ?, ?, ?, {value}, {key_expr} FROM {table} WHERE {where}",
@@ -321,7 +322,7 @@ def enforce(con: duckdb.DuckDBPyConnection, raw_file: RawFile, today: date) -> Q
     con.execute("DROP TABLE _duplicates")
     # the same key twice with different content (exact copies were quarantined above)
     if keys:
-        key_list = ", ".join(_quote(k) for k in keys)
+        key_list = ", ".join(quote_identifier(k) for k in keys)
         block(
             f"conflicting_key:{'+'.join(keys)}",
             f"source_row_number IN (SELECT source_row_number FROM {table} "

@@ -1,4 +1,4 @@
-"""The raw-data contract (spec: raw-data.md) as data.
+"""The raw-data contract as data: the files, their columns, types and code lists.
 
 Ingest, the data checks and the sample generator all read this module; nothing restates it.
 """
@@ -6,8 +6,10 @@ Ingest, the data checks and the sample generator all read this module; nothing r
 from __future__ import annotations
 
 import csv
+import hashlib
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from pipelines.config import DBT_PROJECT_DIR, DEFAULT_HOME_AREA
 
 # Column names that look like a direct identifier: a file carrying one is refused whole.
 FORBIDDEN_IDENTIFIER_COLUMNS = frozenset(
@@ -16,12 +18,18 @@ FORBIDDEN_IDENTIFIER_COLUMNS = frozenset(
 
 AREA_CODE_PATTERN = r"^E(?:0[6-9]|10)[0-9]{6}$"
 ENGLAND_CODE = "E92000001"
-LEICESTER_CODE = "E06000016"
+# the sample's calibrated area is the first partnership's own (Leicester)
+LEICESTER_CODE = DEFAULT_HOME_AREA
+
+
+def content_sha256(data: bytes) -> str:
+    """What identifies a file's content (the run record and the ingest assets show it)."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def _seed(name: str) -> list[dict[str, str]]:
     """Code lists live once, as dbt seeds; the contract reads them from there."""
-    path = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / f"{name}.csv"
+    path = DBT_PROJECT_DIR / "seeds" / f"{name}.csv"
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 

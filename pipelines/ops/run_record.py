@@ -1,0 +1,123 @@
+"""The run record: one JSON line per refresh beside the marts (shareable), written by one
+function whether the refresh published, stopped on the command line or failed in the UI."""
+
+import fcntl
+import json
+import os
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipelines import config, contract, warehouse
+
+RUN_RECORD_NAME = "run_record.jsonl"
+
+
+def fingerprint(path: Path) -> dict:
+    """What identifies a raw file's content: sha256, with size and mtime to skip re-reading."""
+    stat = path.stat()
+    return {
+        "sha256": contract.content_sha256(path.read_bytes()),
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+    }
+
+
+def input_fingerprints(raw_dir: Path) -> dict[str, dict]:
+    """The fingerprint of each contract file present in the raw folder."""
+    return {
+        raw_file.filename: fingerprint(raw_dir / raw_file.filename)
+        for raw_file in contract.RAW_FILES
+        if (raw_dir / raw_file.filename).is_file()
+    }
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args],
+        cwd=config.PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=5,
+        check=True,
+    ).stdout.strip()
+
+
+def code_version() -> str:
+    try:
+        dirty = _git("status", "--porcelain", "--untracked-files=no")
+        return _git("rev-parse", "--short", "HEAD") + ("+changes" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        from importlib.metadata import version
+
+        return f"cdap-outcomes-warehouse {version('cdap-outcomes-warehouse')}"
+
+
+def write_run_record(marts_dir: Path, record: dict) -> Path:
+    """Append one JSON line per refresh (one per run id) next to the marts."""
+    config.open_folder(marts_dir)
+    path = marts_dir / RUN_RECORD_NAME
+    with path.open("a+", encoding="utf-8") as handle:
+        if path.stat().st_mode & 0o777 != 0o644:
+            path.chmod(0o644)  # shareable tier, appended to by each refresh
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        if any(
+            json.loads(line).get("run_id") == record["run_id"] for line in handle if line.strip()
+        ):
+            return path  # already recorded (e.g. by both the command line and the failure sensor)
+        handle.seek(0, os.SEEK_END)
+        handle.write(json.dumps(record, sort_keys=True, default=str) + "\n")
+    return path
+
+
+def run_record(
+    run_id: str,
+    status: str,
+    started: float | None,
+    ended: float | None,
+    *,
+    raw_dir: Path,
+    warehouse_path: Path,
+    marts_dir: Path,
+    checks: dict | None = None,
+    published: dict | None = None,
+    failures: list[str] | None = None,
+    disclosure: dict | None = None,
+    data_quality: list[str] | None = None,
+) -> dict:
+    """What a refresh read (each input's sha256 and as-of date), where, with which code, and
+    what it checked, published and hid; the failures of a refresh that stopped."""
+    inputs = input_fingerprints(raw_dir) if raw_dir.is_dir() else {}
+    # none when there is no warehouse yet, or it stopped before dbt: the record says so
+    as_of = dict(
+        warehouse.query(
+            warehouse_path,
+            f"SELECT source_file, data_as_of_date::varchar FROM {warehouse.SOURCE_COVERAGE}",
+        )
+    )
+
+    def stamp(seconds: float | None) -> str | None:
+        return (
+            datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds") if seconds else None
+        )
+
+    return {
+        "run_id": run_id,
+        "status": status,
+        "started_at": stamp(started),
+        "ended_at": stamp(ended),
+        "inputs": {name: info["sha256"] for name, info in inputs.items()},
+        "inputs_as_of": as_of,
+        "configuration": {
+            "raw_dir": str(raw_dir),
+            "warehouse": str(warehouse_path),
+            "marts_dir": str(marts_dir),
+        },
+        "code_version": code_version(),
+        "checks": checks or {},
+        "published": published or {},
+        "disclosure": disclosure or {},
+        "data_quality": data_quality or [],
+        "failures": failures or [],
+    }

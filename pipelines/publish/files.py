@@ -1,0 +1,167 @@
+"""The shareable tier: writing the disclosure-controlled marts, atomically.
+
+Only this module writes the marts folder; what is hidden, and the audit that proves nothing
+hidden can be worked out, live in `pipelines.disclosure`. Files are built under temporary names
+and moved into place with os.replace, so a reader sees either the previous publication or the
+new one, never a half-written file, and a refresh that fails before this step (the audit
+included) leaves the previous publication exactly as it was.
+"""
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines import config
+from pipelines.checks.report import REPORT_NAME
+from pipelines.disclosure.shareable import (
+    OUTCOMES_MART,
+    Protection,
+    PublicationRefused,
+    PublishedMart,
+    protect,
+    select_for,
+)
+from pipelines.publish import neighbours
+
+# Older BI drivers (DuckDB 1.5) cannot open files in DuckDB 2.0's format.
+PUBLISHED_STORAGE_VERSION = "v1.5.0"
+AREAS_MART = "dim_area"  # tells a reader which authorities make up each partnership
+
+
+@dataclass(frozen=True)
+class Publication:
+    marts_dir: Path
+    files: list[Path]
+    tables: dict[str, int]  # name -> rows
+    protection: Protection | None = None
+
+    @property
+    def disclosure(self) -> dict[str, object]:
+        """The suppression's and the audit's figures (none when fct_outcomes is not published)."""
+        return self.protection.figures() if self.protection is not None else {}
+
+
+def check_shareable_copy(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[str]:
+    """Validate each published table that has a published_<name> suite (disclosure control
+    of the shareable copy) before it replaces anything; raise PublicationRefused on failure."""
+    from pipelines.checks import suites  # GX import is slow: only when publishing
+
+    findings = []
+    for name in names:
+        if not suites.suite_path(f"published_{name}").exists():
+            continue
+        frame = con.execute(f"SELECT * FROM published.main.{name}").df()
+        check = suites.validate(frame, f"published_{name}")
+        if not check.success:
+            raise PublicationRefused(
+                f"the disclosure-controlled {name} failed its checks: "
+                + "; ".join(f.describe() for f in check.failures)
+            )
+        findings.append(f"gx suite published_{name}: all {check.evaluated} expectations met")
+    return findings
+
+
+def _protect_outcomes(
+    con: duckdb.DuckDBPyConnection, marts: list[PublishedMart], marts_dir: Path, home_area: str
+) -> Protection | None:
+    outcomes = [m for m in marts if m.disclosure == "outcome_measures"]
+    if not outcomes:
+        return None
+    if [m.name for m in outcomes] != [OUTCOMES_MART]:
+        raise PublicationRefused(
+            f"only {OUTCOMES_MART} can be published as outcome measures, not "
+            + ", ".join(m.name for m in outcomes)
+        )
+    areas = next((m for m in marts if m.name == AREAS_MART), None)
+    if areas is None:
+        raise PublicationRefused(f"{OUTCOMES_MART} cannot be published without {AREAS_MART}")
+    # the publication this one replaces: what it published is published again as it was
+    previous = marts_dir / f"{OUTCOMES_MART}.parquet"
+    return protect(
+        con,
+        "warehouse",
+        outcomes[0],
+        f"warehouse.{areas.relation}",
+        previous if previous.is_file() else None,
+        home_area,
+    )
+
+
+def _write_parquet(con: duckdb.DuckDBPyConnection, name: str, folder: Path) -> int:
+    """Copy a published table to <folder>/<name>.parquet; its row count."""
+    con.execute(
+        f"COPY published.main.{name} TO '{folder / (name + '.parquet')}' "
+        "(FORMAT parquet, COMPRESSION zstd)"
+    )
+    return con.execute(f"SELECT count(*) FROM published.main.{name}").fetchone()[0]
+
+
+def publish(
+    warehouse: Path,
+    marts_dir: Path,
+    marts: list[PublishedMart],
+    report: Callable[[list[str]], str] | None = None,
+    home_area: str = config.DEFAULT_HOME_AREA,
+) -> Publication:
+    """Write every mart through disclosure control to Parquet and a BI DuckDB file, check the
+    shareable copy, then move them into marts_dir. Nothing in marts_dir changes until every
+    file is complete and checked. `report` renders the data-quality report, given the
+    publication check's findings; it is published with the marts. With fct_outcomes,
+    dim_metric and dim_comparator published, the neighbour comparison is made from them (the
+    published numbers only). `home_area`: the partnership's own area (the suppression keeps
+    its cells shown where it has a choice)."""
+    config.open_folder(marts_dir)
+    staging = marts_dir / f".publishing-{uuid.uuid4().hex}"
+    staging.mkdir()
+    try:
+        bi_file = staging / config.PUBLISHED_DUCKDB_NAME
+        con = duckdb.connect()
+        try:
+            con.execute(
+                f"ATTACH '{bi_file}' AS published (STORAGE_VERSION '{PUBLISHED_STORAGE_VERSION}')"
+            )
+            con.execute(f"ATTACH '{warehouse}' AS warehouse (READ_ONLY)")
+            # what to hide, decided and audited before anything is written
+            protection = _protect_outcomes(con, marts, marts_dir, home_area)
+            tables = {}
+            for mart in marts:
+                con.execute(
+                    f"CREATE TABLE published.main.{mart.name} AS {select_for(mart, 'warehouse')}"
+                )
+                tables[mart.name] = _write_parquet(con, mart.name, staging)
+            names = {mart.name for mart in marts}
+            if {OUTCOMES_MART, "dim_metric", neighbours.COMPARATORS_MART} <= names:
+                neighbours.create_table(con, "published")
+                tables[neighbours.TABLE] = _write_parquet(con, neighbours.TABLE, staging)
+            published_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+            con.execute(
+                "CREATE TABLE published.main.publication AS SELECT ? AS published_at, ? AS tables",
+                [published_at, json.dumps(tables)],
+            )
+            con.execute("CHECKPOINT published")
+            findings = check_shareable_copy(con, [m.name for m in marts])
+            if protection is not None:
+                findings = protection.describe() + findings
+        finally:
+            con.close()
+        if report is not None:
+            (staging / REPORT_NAME).write_text(report(findings), encoding="utf-8")
+        # Parquet first, the BI DuckDB file last: it also holds the publication record.
+        files = sorted(staging.iterdir(), key=lambda p: (p.suffix == ".duckdb", p.name))
+        for path in files:
+            config.make_shareable(path)  # readable by all, read-only
+        published = []
+        for path in files:  # each rename is atomic
+            target = marts_dir / path.name
+            os.replace(path, target)
+            published.append(target)
+        return Publication(marts_dir, published, tables, protection)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,127 @@
+-- Each local authority beside its nearest neighbours, from the published tables only
+-- (fct_outcomes, dim_metric, dim_comparator of the shareable copy): see neighbours.py.
+with
+
+comparable as (
+
+    select outcomes.*, metrics.polarity
+    from fct_outcomes as outcomes
+    inner join dim_metric as metrics
+        on outcomes.metric_id = metrics.metric_id
+    where outcomes.breakdown = 'all' and outcomes.unit <> 'count'
+        and outcomes.area_type = 'local_authority'
+
+),
+
+lists as (
+
+    select
+        area_code,
+        comparator_area_code,
+        list_name,
+        version_date,
+        count(*) over (partition by area_code) as neighbours_listed
+    from dim_comparator
+
+),
+
+neighbour_values as (
+
+    select
+        area.metric_id,
+        area.area_code,
+        area.period_end_date,
+        lists.comparator_area_code,
+        neighbour.value
+    from comparable as area
+    inner join lists
+        on area.area_code = lists.area_code
+    left join comparable as neighbour
+        on neighbour.metric_id = area.metric_id
+        and neighbour.area_code = lists.comparator_area_code
+        and neighbour.period_end_date = area.period_end_date
+
+),
+
+summary as (
+
+    select
+        metric_id,
+        area_code,
+        period_end_date,
+        count(value) as neighbours_with_value,
+        -- summed in a fixed order: the last bit of a mean of doubles depends on the order
+        -- of its terms, which followed how the tables happened to be stored (different
+        -- from one refresh to the next at 1% national scale)
+        avg(value order by comparator_area_code) as neighbour_average,
+        min(value) as neighbour_lowest,
+        max(value) as neighbour_highest
+    from neighbour_values
+    group by all
+
+),
+
+-- the area and its neighbours with values, best first
+ranked as (
+
+    select
+        area.metric_id,
+        area.area_code,
+        area.period_end_date,
+        count(*) filter (
+            where others.value is not null
+            and case when area.polarity = 'higher_is_better' then others.value > area.value
+                else others.value < area.value end
+        ) + 1 as rank_among_neighbours,
+        count(others.value) + 1 as areas_ranked
+    from comparable as area
+    inner join neighbour_values as others
+        on area.metric_id = others.metric_id
+        and area.area_code = others.area_code
+        and area.period_end_date = others.period_end_date
+    where area.value is not null
+    group by all
+
+)
+
+select
+    area.metric_id,
+    area.area_code,
+    area.period_end_date,
+    area.value,
+    area.lower_95,
+    area.upper_95,
+    area.unit,
+    lists.neighbours_listed,
+    summary.neighbours_with_value,
+    summary.neighbour_average,
+    summary.neighbour_lowest,
+    summary.neighbour_highest,
+    ranked.rank_among_neighbours,
+    ranked.areas_ranked,
+    -- the rank's position from best (0) to worst (1), in fifths
+    case when ranked.areas_ranked > 1 then least(5, cast(floor(
+        (ranked.rank_among_neighbours - 1) * 5.0 / (ranked.areas_ranked - 1)
+    ) as integer) + 1) end as neighbour_quintile,
+    case
+        when area.lower_95 is null or summary.neighbour_average is null then 'not_compared'
+        when summary.neighbour_average between area.lower_95 and area.upper_95 then 'similar'
+        when (area.lower_95 > summary.neighbour_average)
+            = (area.polarity = 'higher_is_better') then 'better'
+        else 'worse'
+    end as comparison_to_neighbours,
+    lists.list_name as comparators_list,
+    lists.version_date as comparators_version_date
+from comparable as area
+inner join (select distinct area_code, neighbours_listed, list_name, version_date from lists)
+    as lists
+    on area.area_code = lists.area_code
+inner join summary
+    on area.metric_id = summary.metric_id
+    and area.area_code = summary.area_code
+    and area.period_end_date = summary.period_end_date
+left join ranked
+    on area.metric_id = ranked.metric_id
+    and area.area_code = ranked.area_code
+    and area.period_end_date = ranked.period_end_date
+order by area.metric_id, area.area_code, area.period_end_date
