@@ -37,7 +37,7 @@ import duckdb
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipelines import sample  # noqa: E402
+from pipelines import synthetic  # noqa: E402
 
 # The first pattern a step matches names its stage: the raw suites are one step, gx_raw_suites,
 # or (before 2026-11-30) one per file, raw__<file>_gx_raw_suite; the marts' likewise.
@@ -158,7 +158,7 @@ def raw_folder(work: Path, scale: float) -> Path:
     raw = work / f"raw_{scale:g}"
     if not (raw / "treatment_journeys.csv").exists():
         started = time.monotonic()
-        counts = sample.generate_national(raw, scale=scale)
+        counts = synthetic.generate_national(raw, scale=scale)
         print(f"generated {scale:g}: {counts} in {time.monotonic() - started:.0f} s", flush=True)
     return raw
 

@@ -41,12 +41,12 @@ def _refresh(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from pipelines import sample
+    from pipelines import synthetic
 
     if args.areas is None and args.scale is None:
-        counts = sample.generate(Path(args.out), seed=args.seed)
+        counts = synthetic.generate(Path(args.out), seed=args.seed)
     else:
-        counts = sample.generate_national(
+        counts = synthetic.generate_national(
             Path(args.out), areas=args.areas, scale=args.scale or 1.0, seed=args.seed
         )
     for name, rows in counts.items():

@@ -10,7 +10,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from pipelines import sample
+from pipelines import synthetic
 from tests.conftest import SAMPLE_RAW_DIR, run_refresh_in
 from tests.helpers import intruder
 
@@ -61,7 +61,7 @@ def together(tmp_path_factory):
     raw = root / "raw"
     shutil.copytree(SAMPLE_RAW_DIR, raw)
     extra = root / "extra"
-    sample.generate_national(extra, areas=8, scale=0.05, seed=7)
+    synthetic.generate_national(extra, areas=8, scale=0.05, seed=7)
     for path in extra.glob("*.csv"):
         append_rows(path, raw / path.name)
     outcome = run_refresh_in(raw, root / "warehouse.duckdb", root / "marts")

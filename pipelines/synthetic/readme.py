@@ -1,0 +1,43 @@
+"""Writes README.md for the shipped sample: where the files come from, which areas and dates
+they cover, and which figures are real, invented or calibrated.
+
+The README is part of the sample's output, and data/raw must equal a fresh run byte for byte,
+so this text is changed only together with data/raw.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pipelines.synthetic.areas import SampleArea
+
+SAMPLE_README = """# The shipped sample (synthetic)
+
+Written by `cdap sample` (pipelines/sample.py) with seed {seed}: the same seed gives the same
+files. No real person is in it. It follows the raw contract (`pipelines/contract.py`).
+
+- Areas: {areas}.
+  Population sizes are rounded real mid-2021 totals spread over a typical age structure; every
+  other number is invented.
+- Coverage: 1 January 2019 to {as_of} (the as-of date of every record-level file).
+- Treatment journeys: several per person, overlapping and open journeys, every discharge reason,
+  every substance group, young people and adults.
+- Calibrated for Leicester (E06000016) so that a refresh reproduces the figures of the Leicester
+  drug and alcohol strategy listed in metrics.md: adults in treatment 2,087 (12 months to
+  31 Dec 2021) and 2,500 (to 31 Dec 2024); continuity of care 21.0% (FY 2021/22) and 55.2%
+  (FY 2024/25); 3-year drug misuse death rate 14.7 per 100,000 (2022-2024); unmet need about 80%
+  (alcohol) and 50% (opiates and crack) in FY 2024/25.
+- `fingertips_benchmarks.csv` holds England rows in the real Fingertips download format. Published
+  England figures are used where metrics.md gives them (continuity of care 37.4% in 2021/22 and
+  43% in 2022/23; deaths from drug misuse 5.0 per 100,000 in 2018-20); every other England value
+  in it is invented.
+- `ons_drug_deaths.csv` is invented: near the register's own rates, suppressed (`:`) below 10
+  deaths, and Nottingham 2022-2024 deliberately off so the reconciliation has something to flag.
+"""
+
+
+def write_readme(out_dir: Path, seed: int, areas: tuple[SampleArea, ...], as_of: date) -> None:
+    names = ", ".join(f"{a.name} ({a.code})" for a in areas)
+    readme = SAMPLE_README.format(seed=seed, areas=names, as_of=as_of.isoformat())
+    (out_dir / "README.md").write_text(readme, encoding="utf-8")
