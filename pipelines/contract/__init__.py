@@ -27,7 +27,7 @@ def content_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _seed(name: str) -> list[dict[str, str]]:
+def seed_rows(name: str) -> list[dict[str, str]]:
     """Code lists live once, as dbt seeds; the contract reads them from there."""
     path = DBT_PROJECT_DIR / "seeds" / f"{name}.csv"
     with path.open(newline="", encoding="utf-8") as handle:
@@ -35,13 +35,13 @@ def _seed(name: str) -> list[dict[str, str]]:
 
 
 SUBSTANCE_CLASSES: dict[str, str] = {
-    row["substance_code"]: row["substance_class"] for row in _seed("substances")
+    row["substance_code"]: row["substance_class"] for row in seed_rows("substances")
 }
 
-SUBSTANCE_GROUPS = tuple(row["substance_group"] for row in _seed("substance_groups"))
+SUBSTANCE_GROUPS = tuple(row["substance_group"] for row in seed_rows("substance_groups"))
 
 DISCHARGE_OUTCOME_CLASSES: dict[str, str] = {
-    row["discharge_reason"]: row["outcome_class"] for row in _seed("discharge_reasons")
+    row["discharge_reason"]: row["outcome_class"] for row in seed_rows("discharge_reasons")
 }
 
 SEXES = ("female", "male", "other", "not_stated")
@@ -333,7 +333,7 @@ RAW_FILES: tuple[RawFile, ...] = (
 RAW_FILES_BY_NAME = {f.name: f for f in RAW_FILES}
 
 # Every upper-tier local authority of England and England itself (the areas seed).
-KNOWN_AREA_CODES = frozenset(row["area_code"] for row in _seed("areas"))
+KNOWN_AREA_CODES = frozenset(row["area_code"] for row in seed_rows("areas"))
 
 
 def key_columns(raw_file: RawFile) -> tuple[str, ...]:

@@ -43,7 +43,7 @@ def national_areas(count: int | None = None, scale: float = 1.0, seed: int = 202
     invented populations around England's average (56.5 million in all) and people in
     treatment in proportion."""
     rng = random.Random(seed + 1)
-    codes = [r for r in contract._seed("areas") if r["area_code"] != contract.ENGLAND_CODE]
+    codes = [r for r in contract.seed_rows("areas") if r["area_code"] != contract.ENGLAND_CODE]
     chosen = codes[: count or len(codes)]
     areas = []
     for row in chosen:

@@ -67,7 +67,7 @@ def standardised_rate(deaths: list[dict], population: list[dict], area: str, las
     years to last_year, with its 95% interval: (rate, lower, upper) by Dobson's method
     (pipelines.stats.dobson). A reference reading, used to calibrate the register and to
     derive the ONS rates."""
-    from pipelines import stats
+    from pipelines.transform import interval_reference as stats
 
     years = range(last_year - 2, last_year + 1)
     bands = list(contract.ESP2013_BANDS)

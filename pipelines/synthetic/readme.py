@@ -14,8 +14,8 @@ from pipelines.synthetic.areas import SampleArea
 
 SAMPLE_README = """# The shipped sample (synthetic)
 
-Written by `cdap sample` (pipelines/sample.py) with seed {seed}: the same seed gives the same
-files. No real person is in it. It follows the raw contract (`pipelines/contract.py`).
+Written by `cdap sample` (pipelines/synthetic/) with seed {seed}: the same seed gives the same
+files. No real person is in it. It follows the raw contract (`pipelines/contract/`).
 
 - Areas: {areas}.
   Population sizes are rounded real mid-2021 totals spread over a typical age structure; every
@@ -24,12 +24,12 @@ files. No real person is in it. It follows the raw contract (`pipelines/contract
 - Treatment journeys: several per person, overlapping and open journeys, every discharge reason,
   every substance group, young people and adults.
 - Calibrated for Leicester (E06000016) so that a refresh reproduces the figures of the Leicester
-  drug and alcohol strategy listed in metrics.md: adults in treatment 2,087 (12 months to
+  drug and alcohol strategy: adults in treatment 2,087 (12 months to
   31 Dec 2021) and 2,500 (to 31 Dec 2024); continuity of care 21.0% (FY 2021/22) and 55.2%
   (FY 2024/25); 3-year drug misuse death rate 14.7 per 100,000 (2022-2024); unmet need about 80%
   (alcohol) and 50% (opiates and crack) in FY 2024/25.
 - `fingertips_benchmarks.csv` holds England rows in the real Fingertips download format. Published
-  England figures are used where metrics.md gives them (continuity of care 37.4% in 2021/22 and
+  England figures are used where they are known (continuity of care 37.4% in 2021/22 and
   43% in 2022/23; deaths from drug misuse 5.0 per 100,000 in 2018-20); every other England value
   in it is invented.
 - `ons_drug_deaths.csv` is invented: near the register's own rates, suppressed (`:`) below 10
