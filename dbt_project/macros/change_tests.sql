@@ -1,6 +1,7 @@
 {#- Tests of change, written once. Each returns a z statistic (or, for the trend, a
     chi-squared statistic with 1 degree of freedom) that is NULL where the test is undefined;
-    pipelines/stats.py holds the independent Python reference the tests compare them with.
+    the Python reference implementation (pipelines/transform/interval_reference.py) holds the
+    independent versions the tests compare them with.
     A positive z means the later value is the larger. -#}
 
 {#- The two-sided 95% critical value of z, and the chi-squared (1 df) critical value of the

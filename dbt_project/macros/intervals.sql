@@ -1,5 +1,7 @@
-{#- The interval methods of metrics.md, written once. Every published interval comes from
-    these macros; pipelines/stats.py is the independent reference the tests hold them to.
+{#- The interval methods (Wilson, Byar, exact Poisson, Dobson), written once. Every published
+    interval comes from these macros; the Python reference implementation
+    (pipelines/transform/interval_reference.py) is the independent reference the tests hold
+    them to.
     level: '95' (z = 1.959964) or '998' (z = 3.090232). -#}
 
 {% macro z_value(level) -%}

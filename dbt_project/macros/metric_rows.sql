@@ -58,9 +58,10 @@
 
 {#- rolling_12_month_sums(monthly): `monthly` has one row per area_code, substance_group and
     event_month_end (the month end of the event's date) with additive numerator and denominator
-    columns. Windows are whole calendar months, so the count in W(E) is exactly the sum of the
-    12 monthly counts: counting once per month and summing is the same number as joining every
-    record to every window it falls in, at a fraction of the rows. -#}
+    columns. Windows are whole calendar months, so the count in the 12-month window ending at a
+    month end is exactly the sum of the 12 monthly counts: counting once per month and summing
+    is the same number as joining every record to every window it falls in, at a fraction of
+    the rows. -#}
 {% macro rolling_12_month_sums(monthly) -%}
     select
         {{ monthly }}.area_code,

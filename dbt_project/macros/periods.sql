@@ -1,6 +1,6 @@
-{#- Window arithmetic, written once (metrics.md "Periods").
-    W(E) = the 12 calendar months ending with E's month. Built from month starts: "E minus
-    12 months" goes wrong around 29 February. -#}
+{#- Window arithmetic, written once. A month end is the last day of a calendar month; its
+    window is the 12 calendar months ending with the month end's own month. Built from month
+    starts: "the month end minus 12 months" goes wrong around 29 February. -#}
 
 {% macro window_start(period_end_date) -%}
     cast(date_trunc('month', {{ period_end_date }}) - interval 11 month as date)
@@ -18,7 +18,7 @@
     end
 {%- endmacro %}
 
-{#- The last month end E whose window W(E) still contains the date: the month end 11 months
+{#- The last month end whose 12-month window still contains the date: the month end 11 months
     after the date's month. -#}
 {% macro last_window_end_containing(any_date) -%}
     cast(last_day(date_trunc('month', {{ any_date }}) + interval 11 month) as date)
@@ -32,10 +32,10 @@
     cast(date_trunc('month', {{ period_end_date }}) - interval 1 day as date)
 {%- endmacro %}
 
-{#- The last month end E for which an event (a start, a discharge) is a person's latest in
-    W(E): 11 months after its own month, or the month end before the month of the person's
-    next such event, whichever comes first (before its own month when both fall in one month:
-    never the latest). -#}
+{#- The last month end for which an event (a start, a discharge) is a person's latest in the
+    12-month window ending at that month end: 11 months after its own month, or the month end
+    before the month of the person's next such event, whichever comes first (before its own
+    month when both fall in one month: never the latest). -#}
 {% macro latest_in_window_until(event_date, next_event_date) -%}
     case
         when {{ next_event_date }} is null then {{ last_window_end_containing(event_date) }}

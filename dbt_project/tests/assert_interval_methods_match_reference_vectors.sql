@@ -1,4 +1,6 @@
--- The interval macros against the test vectors of metrics.md and pipelines/stats.py.
+-- The interval macros against test vectors with known answers: the methods' worked examples
+-- and values from the Python reference implementation
+-- (pipelines/transform/interval_reference.py).
 -- Returns the vectors the SQL gets wrong (a passing test returns no rows).
 with
 

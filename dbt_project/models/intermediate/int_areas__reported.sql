@@ -1,5 +1,5 @@
 -- Every area that appears in the record-level raw data: each gets a row for every metric,
--- breakdown and period, zero counts included (metrics.md "Rows").
+-- breakdown and period, zero counts included.
 with
 
 journeys as (

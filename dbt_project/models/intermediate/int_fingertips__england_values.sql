@@ -1,6 +1,7 @@
 -- England's published values for the benchmarked indicators, on the warehouse's periods:
--- "2021/22" is the financial year (E = 31 March 2022), "2021" the calendar year
--- (E = 31 Dec 2021), "2018 - 20" three calendar years ending 2020 (E = 31 Dec 2020).
+-- "2021/22" is the financial year (period end 31 March 2022), "2021" the calendar year
+-- (period end 31 Dec 2021), "2018 - 20" three calendar years ending 2020 (period end
+-- 31 Dec 2020).
 with
 
 benchmarks as (

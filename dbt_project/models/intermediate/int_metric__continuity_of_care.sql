@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
 
--- metrics.md 7: releases in W; numerator those whose client_id has a journey (in any area)
--- with treatment_start_date in [release_date, release_date + 21]. The release's area counts.
+-- Continuity of care after release from prison: releases in the 12-month window ending at the
+-- month end; numerator those whose client_id has a journey (in any area) with
+-- treatment_start_date in [release_date, release_date + 21]. The release's area counts.
 with
 
 releases as (

@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
 
--- metrics.md 9: adult journeys closed with reason died, discharge_date in W (journey level),
--- and that count as a percentage of adults in treatment in W.
+-- Deaths in treatment: adult journeys closed with reason died, discharge_date in the 12-month
+-- window ending at the month end (journey level), and that count as a percentage of adults in
+-- treatment in the same window.
 with
 
 journeys as (

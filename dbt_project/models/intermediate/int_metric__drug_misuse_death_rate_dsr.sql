@@ -1,10 +1,12 @@
 {{ config(materialized='table') }}
 
--- metrics.md 11: deaths registered in calendar years Y-2..Y, directly standardised per
--- 100,000 to the 2013 European Standard Population (19 bands, both sexes together;
--- populations = the three mid-years summed). DSR = sum over bands of w * deaths / population
--- (the weights w sum to 100,000); its variance sum(w^2 * deaths / population^2) feeds
--- Dobson's interval in fct_outcomes. Not published when deaths < 10.
+-- Deaths related to drug misuse, 3-year directly standardised rate: deaths registered in the
+-- three calendar years ending with the period end's year (the year and the two before it),
+-- directly standardised per 100,000 to the 2013 European Standard Population (19 bands, both
+-- sexes together; populations = the three mid-years summed). DSR = sum over bands of
+-- w * deaths / population (the weights w sum to 100,000); its variance
+-- sum(w^2 * deaths / population^2) feeds Dobson's interval in fct_outcomes. Not published when
+-- deaths < 10.
 with
 
 deaths as (

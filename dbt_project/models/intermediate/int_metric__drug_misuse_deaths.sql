@@ -1,8 +1,9 @@
 {{ config(materialized='table') }}
 
--- metrics.md 10: register deaths with registration_date in W (all ages), and the crude rate
--- per 100,000 residents (all ages, both sexes) of the mid-year in which E falls. The rate is
--- NULL, with a note, where that mid-year's population is missing or incomplete.
+-- Deaths related to drug misuse: register deaths with registration_date in the 12-month window
+-- ending at the month end (all ages), and the crude rate per 100,000 residents (all ages, both
+-- sexes) of the mid-year in which the month end falls. The rate is NULL, with a note, where
+-- that mid-year's population is missing or incomplete.
 with
 
 deaths as (

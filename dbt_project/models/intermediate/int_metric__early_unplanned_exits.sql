@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
 
--- metrics.md 6: adult journeys that started in W; numerator those discharged unplanned within
--- 84 days of the start (discharge_date <= treatment_start_date + 84).
+-- Early unplanned exits (within 12 weeks): adult journeys that started in the 12-month window
+-- ending at the month end; numerator those discharged unplanned within 84 days of the start
+-- (discharge_date <= treatment_start_date + 84).
 with
 
 journeys as (

@@ -1,8 +1,9 @@
 {{ config(materialized='table') }}
 
--- metrics.md 3: distinct adults with a journey whose treatment_start_date is in W. A person
--- with several such journeys is placed by the latest of them (greatest start, then
--- journey_id), the same tie-break as "who is counted where".
+-- New presentations to treatment: distinct adults with a journey whose treatment_start_date
+-- is in the 12-month window ending at the month end. A person with several such journeys is
+-- placed by the latest of them (greatest start, then journey_id), the same tie-break that
+-- places a person in treatment by their latest journey in treatment in the window.
 with
 
 journeys as (
@@ -12,9 +13,9 @@ journeys as (
 
 ),
 
--- A start is in W(E) for the 12 month ends from its own month. It is the person's latest
--- start in W(E) until their next start (in start, journey_id order) enters the window: from
--- that start's month on, or never when both fall in the same month.
+-- A start falls in the windows of the 12 month ends from its own month on. It is the person's
+-- latest start in a month end's window until their next start (in start, journey_id order)
+-- enters the window: from that start's month on, or never when both fall in the same month.
 starts as (
 
     select

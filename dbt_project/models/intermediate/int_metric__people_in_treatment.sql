@@ -1,8 +1,9 @@
 {{ config(materialized='table') }}
 
--- metrics.md 1 and 2: distinct adults, and distinct young people (under 18), in treatment in
--- W(E), placed by their latest journey in treatment in W. Adults and young people are never
--- added together.
+-- Adults in treatment and young people in treatment: distinct adults, and distinct young
+-- people (under 18), in treatment in the 12-month window ending at the month end, placed by
+-- their latest journey in treatment in the window. Adults and young people are never added
+-- together.
 with
 
 people as (

@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
 
--- metrics.md 8: adult journeys referred in W; numerator those that started treatment within
--- 28 days of referral (treatment_start_date <= referral_date + 28).
+-- Referrals converted to treatment within 28 days: adult journeys referred in the 12-month
+-- window ending at the month end; numerator those that started treatment within 28 days of
+-- referral (treatment_start_date <= referral_date + 28).
 with
 
 journeys as (

@@ -1,8 +1,9 @@
 {{ config(materialized='table') }}
 
--- metrics.md 4: of the adults in treatment in W, those whose latest discharge in W (greatest
--- discharge_date, then greatest journey_id, among their journeys in treatment in W) is a
--- successful completion and who have no journey referred in the 182 days after it
+-- Successful completions not re-presenting within 6 months: of the adults in treatment in the
+-- 12-month window ending at the month end, those whose latest discharge in the window
+-- (greatest discharge_date, then greatest journey_id, among their journeys in treatment in the
+-- window) is a successful completion and who have no journey referred in the 182 days after it
 -- (discharge_date < referral_date <= discharge_date + 182). Placed like the denominator.
 with
 
@@ -19,9 +20,10 @@ all_journeys as (
 
 ),
 
--- A journey discharged in W started on or before E, so it was in treatment in W. A discharge
--- is in W(E) for the 12 month ends from its own month, and is the person's latest discharge in
--- W(E) until their next discharge (in discharge_date, journey_id order) enters the window.
+-- A journey discharged in the window started on or before the month end, so it was in
+-- treatment in the window. A discharge falls in the windows of the 12 month ends from its own
+-- month on, and is the person's latest discharge in a month end's window until their next
+-- discharge (in discharge_date, journey_id order) enters the window.
 discharges as (
 
     select
@@ -49,7 +51,7 @@ re_presented as (
 
 ),
 
--- the month ends for which the person's latest discharge in W is this successful one
+-- the month ends for which the person's latest discharge in the window is this successful one
 successful_latest_discharges as (
 
     select

@@ -1,9 +1,10 @@
 {{ config(materialized='table') }}
 
--- metrics.md 12: per financial year, 1 - in_treatment / estimate, where in_treatment is the
--- adults in treatment in that year (W at 31 March) in group opiate (opiate_crack) or in groups
--- alcohol_only + non_opiate_and_alcohol (alcohol_dependent). Stored as numerator = estimate -
--- in_treatment (estimated adults not in treatment), denominator = estimate, so the value is
+-- Unmet need: per financial year, 1 - in_treatment / estimate, where in_treatment is the
+-- adults in treatment in that year (the 12-month window ending 31 March) in group opiate
+-- (opiate_crack) or in groups alcohol_only + non_opiate_and_alcohol (alcohol_dependent).
+-- Stored as numerator = estimate - in_treatment (estimated adults not in treatment),
+-- denominator = estimate, so the value is
 -- 100 * numerator / denominator. A missing estimate gives NULL with a note, never zero; more
 -- people in treatment than estimated gives a negative value, kept as computed.
 with

@@ -1,8 +1,8 @@
 {{ config(materialized='table') }}
 
--- metrics.md 5: adult journeys discharged in W (started or not); numerator those with an
--- unplanned outcome. Journey level: the journey's own area, age and group count. The
--- numerator is also published alone as unplanned_exits.
+-- Unplanned exits: adult journeys discharged in the 12-month window ending at the month end
+-- (started or not); numerator those with an unplanned outcome. Journey level: the journey's
+-- own area, age and group count. The numerator is also published alone as unplanned_exits.
 with
 
 journeys as (

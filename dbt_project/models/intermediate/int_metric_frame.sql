@@ -68,7 +68,7 @@ metric_periods as (
 
     select
         metrics.metric_id,
-        -- W(E) for 12-month metrics; three calendar years for the 3-year death rate
+        -- 12-month metrics: their 12-month window; the 3-year death rate: three calendar years
         case
             when metrics.period_frequency = 'calendar_year' and metrics.interval_method = 'dobson'
                 then cast(date_trunc('month', periods.period_end_date) - interval 35 month as date)

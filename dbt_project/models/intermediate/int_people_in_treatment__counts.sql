@@ -1,7 +1,10 @@
 {{ config(materialized='table') }}
 
--- metrics.md "Who is counted where", counted once for every metric that needs it: the people
--- in treatment in W(E) per member area, group and cohort, from the spells covering E.
+-- The people in treatment in the 12-month window ending at each month end, per member area,
+-- group and cohort, counted once for every metric that needs it, from the spells covering that
+-- month end. Each person counts once, placed by their latest journey in treatment in the
+-- window (greatest treatment_start_date, then greatest journey_id), which gives their area,
+-- cohort (adult 18+ or young person under 18) and substance group.
 with
 
 spells as (

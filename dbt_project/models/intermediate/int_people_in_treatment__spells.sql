@@ -1,11 +1,13 @@
 {{ config(materialized='table') }}
 
--- metrics.md "Who is counted where", kept as spells instead of one row per person and window.
--- A started journey is in treatment in W(E) for every month end E from its start's month to 11
--- months after its discharge's month (open: every later month end). A person's journeys can
--- only change which one is their latest in treatment in W (greatest treatment_start_date, then
--- greatest journey_id) at those boundaries, so between two consecutive boundaries one journey
--- places them: that run of month ends is a spell.
+-- Where each person in treatment is counted, kept as spells instead of one row per person and
+-- window: a person in treatment in a window counts once, placed by their latest journey in
+-- treatment in it, which gives their area, age, cohort and substance group.
+-- A started journey is in treatment in the 12-month window ending at every month end from its
+-- start's month to 11 months after its discharge's month (open: every later month end). A
+-- person's journeys can only change which one is their latest in treatment in the window
+-- (greatest treatment_start_date, then greatest journey_id) at those boundaries, so between
+-- two consecutive boundaries one journey places them: that run of month ends is a spell.
 with
 
 journeys as (

@@ -1,6 +1,6 @@
 -- Which reporting areas each local authority's records count towards: itself, every
 -- partnership it belongs to, and England when the raw data covers every upper-tier authority
--- (metrics.md: England values then come from the data itself). Summing person-level counts
+-- (England values then come from the data itself). Summing person-level counts
 -- over members counts each person once, since a person is placed in one area per window.
 with
 

@@ -1,4 +1,4 @@
--- The as-of date of each record-level source (its latest date of any kind, raw-data.md) and
+-- The as-of date of each record-level source (its latest date of any kind) and
 -- the last complete month on or before it: a metric is produced up to the earliest of these
 -- among its sources.
 with

@@ -75,7 +75,7 @@ with_intervals as (
 ),
 
 -- England's value: from the data's own England rows when the raw folder covers all of
--- England, else from the Fingertips download (metrics.md "Compared with England").
+-- England, else from the Fingertips download.
 england_from_data as (
 
     select
