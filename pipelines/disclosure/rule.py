@@ -5,6 +5,8 @@ Both the suppression and the audit read this module; each builds the relations f
 own code. Every relation and inequality declared here holds in the warehouse by definition: a
 test checks each one on a refreshed warehouse, and an intruder written apart from the
 disclosure code (tests/helpers/intruder.py) attacks the publication with them once more.
+The page docs/disclosure_rule.md says the rule in plain words; it is generated from this module
+(`pipelines.disclosure.page`), so a change here shows there.
 
 What the shareable tier publishes at all (the answer to time and to revisions):
 
@@ -30,6 +32,56 @@ SMALL_NUMBER_MIN, SMALL_NUMBER_MAX = 1, 4
 # values than this (from everything published, and counts being whole and not negative).
 MIN_FEASIBLE_VALUES = 5
 LOW_RELIABILITY_EVENTS = 10  # rates from fewer events carry a low-reliability flag
+# The audit attacks each publication before it is published; where it finds a suppressed cell
+# it can work out or narrow too far, one more cell is hidden beside it and the audit attacks
+# again. After this many rounds that still fail, nothing is published.
+MAX_AUDIT_ROUNDS = 8
+
+# Complementary suppression: while a relation between published numbers would still give a
+# hidden cell away, one more cell of that relation is hidden. Of the cells that could be hidden,
+# the one chosen is the first by these preferences, in this order: each one decides only among
+# the cells the ones before it left equal. The suppression builds its sort key from this list
+# (each name is one part of the key), so reordering, adding or removing an entry changes the
+# rule; a name the suppression does not know is an error.
+COMPLEMENTARY_PREFERENCE = (
+    (
+        "protects_the_relation_at_once",
+        "a cell that, hidden with the cells already hidden in the relation, leaves them enough "
+        "room between them that no more has to be hidden there",
+    ),
+    (
+        "not_a_zero",
+        "a cell that is not zero: a hidden zero can often be worked out as zero from the "
+        "published numbers beside it, so hiding it protects little",
+    ),
+    (
+        "not_a_total",
+        "a cell that is not a total (the breakdown of all substances): totals are what most "
+        "readers look at first",
+    ),
+    (
+        "not_the_home_area",
+        "a cell outside the partnership's own area: the figures its board reads",
+    ),
+    (
+        "fewest_new_relations_opened",
+        "a cell whose other relations already hold a hidden cell, so that hiding it opens as "
+        "few new relations as possible that would then need protecting too",
+    ),
+    (
+        "in_a_row_already_suppressed",
+        "a cell in a row that is already suppressed: that row shows no value anyway",
+    ),
+    (
+        "smallest",
+        "the smallest cell: the least is lost",
+    ),
+    (
+        "fixed_order",
+        "the first in a fixed order (numerators before denominators, then by metric, area, "
+        "breakdown and period), so that the same data always gives the same pattern",
+    ),
+)
 
 # The one reason the publication gives for every suppressed cell. Primary and complementary
 # suppression are deliberately not told apart: a reason saying "a count of 1 to 4" would itself
@@ -44,19 +96,19 @@ CALENDAR_YEAR_END_MONTH = 12  # years ending 31 December: ONS's death registrati
 # as one: a person starting twice in a year is rare), each published at one month end a year
 # only (see the module's docstring). The same count under two metrics has the same month.
 EVENT_METRICS = {
-    # journeys discharged in the window (metric 5; a death in treatment is a discharge)
+    # journeys discharged in the window (a death in treatment is a discharge)
     "unplanned_exits": FINANCIAL_YEAR_END_MONTH,
     "unplanned_exit_rate": FINANCIAL_YEAR_END_MONTH,
     "deaths_in_treatment": FINANCIAL_YEAR_END_MONTH,
     "deaths_in_treatment_rate": FINANCIAL_YEAR_END_MONTH,
-    # journeys started, or referred, in the window (metrics 6 and 8), people starting (3)
+    # journeys started, or referred, in the window; people starting treatment in it
     "early_unplanned_exit_rate": FINANCIAL_YEAR_END_MONTH,
     "referral_conversion_rate": FINANCIAL_YEAR_END_MONTH,
     "new_presentations": FINANCIAL_YEAR_END_MONTH,
-    # prison releases in the window (metric 7)
+    # prison releases in the window
     "continuity_of_care_rate": FINANCIAL_YEAR_END_MONTH,
-    # deaths registered in the window (metric 10; the standardised rate is already published
-    # for calendar years only, and its three years are a relation below)
+    # deaths registered in the window (the standardised rate is already published for
+    # calendar years only, and its three years are a relation below)
     "drug_misuse_deaths": CALENDAR_YEAR_END_MONTH,
     "drug_misuse_death_rate": CALENDAR_YEAR_END_MONTH,
     "drug_misuse_death_rate_dsr": CALENDAR_YEAR_END_MONTH,
@@ -75,8 +127,9 @@ class SameNumber:
 
 @dataclass(frozen=True)
 class CalendarYearsSum:
-    """`metric`'s numerator at 31 December Y is the sum of `part_metric`'s numerators at
-    31 December of the `years` calendar years ending with Y (same area, breakdown all)."""
+    """`metric`'s numerator at 31 December of a year is the sum of `part_metric`'s numerators
+    at 31 December of the `years` calendar years ending with that year (same area, breakdown
+    all)."""
 
     metric: str
     part_metric: str
@@ -121,21 +174,21 @@ class AtMost:
 
 
 AT_MOST = (
-    # a new presentation starts a journey in W, so that person is in treatment in W, placed by
-    # the same latest journey
+    # a new presentation starts a journey in the window, so that person is in treatment in the
+    # window, counted in the same area and substance group (both follow their latest journey)
     AtMost((("new_presentations", "numerator"),), ("adults_in_treatment", "numerator")),
-    # deaths in treatment and unplanned exits are journeys discharged in W, of two different
-    # outcome classes (`died`, `unplanned`)
+    # deaths in treatment and unplanned exits are journeys discharged in the window, of two
+    # different kinds of exit (died, unplanned)
     AtMost(
         (("deaths_in_treatment", "numerator"), ("unplanned_exits", "numerator")),
         ("unplanned_exit_rate", "denominator"),
     ),
 )
 # Considered and left out, because they do not hold by definition: early unplanned exits
-# against unplanned exits (the first are journeys *started* in W, whose exit may fall after
-# E; the second journeys *discharged* in W), young people against adults (disjoint), and deaths
-# in treatment against adults in treatment (a journey's own area against the area of the
-# person's latest journey).
+# against unplanned exits (the first are journeys *started* in the window, whose exit may fall
+# after the window ends; the second journeys *discharged* in the window), young people against
+# adults (they do not overlap), and deaths in treatment against adults in treatment (a
+# journey's own area against the area of the person's latest journey).
 # Rates whose numerator counts a subset of what the denominator counts.
 NUMERATOR_WITHIN_DENOMINATOR = frozenset(
     {

@@ -26,8 +26,6 @@ OUTCOMES_MART = "fct_outcomes"  # the mart every follows_outcomes mart takes its
 # the restricted fct_outcomes, as `protect` registers it (which cells exist at all)
 OUTCOMES_RELATION_ALIAS = "restricted_outcomes"
 COUNTRY_AREA_TYPE = "country"
-# Rounds of "suppress, audit, hide one more cell beside each weak spot" before refusing.
-MAX_AUDIT_ROUNDS = 8
 
 
 @dataclass(frozen=True)
@@ -424,7 +422,7 @@ def protect(
     home_area: str | None = None,
 ) -> Protection:
     """Decide the suppression of fct_outcomes, attack the result, widen where the attack
-    succeeds, and refuse after MAX_AUDIT_ROUNDS. `previous`: the fct_outcomes Parquet of the
+    succeeds, and refuse after rule.MAX_AUDIT_ROUNDS. `previous`: the fct_outcomes Parquet of the
     publication this one replaces (its rows are published again as they were). Leaves on `con`
     what `outcomes_sql` and `follows_sql` read: the final decisions (DECISIONS_TABLE), the rows
     published as first published (FROZEN_TABLE) and the restricted fct_outcomes
@@ -451,7 +449,7 @@ def protect(
     reader_memberships = published_memberships(areas, truth)
     widen: list[tuple] = []
     solved: dict = {}  # LP groups already solved in an earlier round
-    for round_number in range(1, MAX_AUDIT_ROUNDS + 1):
+    for round_number in range(1, rule.MAX_AUDIT_ROUNDS + 1):
         decisions = suppression.decide(
             truth,
             compositions,
@@ -500,7 +498,7 @@ def protect(
     raise PublicationRefused(
         f"the disclosure audit could still work out {len(result.determined)} suppressed cells "
         f"and narrow {len(result.too_narrow)} more below {rule.MIN_FEASIBLE_VALUES} values "
-        f"after {MAX_AUDIT_ROUNDS} rounds of suppression, so nothing was published (first: "
+        f"after {rule.MAX_AUDIT_ROUNDS} rounds of suppression, so nothing was published (first: "
         f"{shown}). Report this with the run's log: the relations need a closer look."
     )
 

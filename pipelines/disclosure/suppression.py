@@ -19,18 +19,22 @@ move down (its value less the published counts it bounds); and where the audit f
 too narrow, what bounds it is hidden too. Cells an earlier publication published (`fixed`)
 stay as they were, and the rest is decided around them.
 
-Primary suppression hides every count of 1 to 4 (and the numerator with a hidden denominator).
-Complementary suppression then visits every equation that holds a hidden cell and hides one
-more cell while the equation would give a hidden cell away: a single hidden cell, or hidden
-cells of one sign whose sum is under MIN_FEASIBLE_VALUES - 1 (then each could only take a few
-values). It repeats, equation after equation, until nothing changes, so the relations are
-protected together (a cell protected in its family and given away through geography, or the
-other way round, is caught). The cell to add is chosen to lose as little as possible and the
-same way every time: one that settles the equation, then not a zero (a hidden zero is often
-bounded to zero by what is beside it), then not a total (`all`), then not the partnership's own
-area (CDAP_AREA: the figures its board reads), then one whose other equations already hold a
-hidden cell (so nothing new has to be hidden), then one in a row already suppressed, then the
-smallest, then a fixed order of rows.
+`decide` takes these steps in order (each a function below):
+
+1. `build_equations`: the relations between the cells, as equations, and the bounds.
+2. `carry_earlier_publication`: what an earlier publication hid stays hidden, and what it
+   showed stays shown.
+3. `primary_suppression`: every count of 1 to 4 is hidden (and the numerator with a hidden
+   denominator).
+4. `complementary_suppression`: every equation that holds a hidden cell is visited, and one
+   more cell hidden while the equation would give a hidden cell away: a single hidden cell, or
+   hidden cells of one sign whose sum is under MIN_FEASIBLE_VALUES - 1 (then each could only
+   take a few values). It repeats, equation after equation, until nothing changes, so the
+   relations are protected together (a cell protected in its family and given away through
+   geography, or the other way round, is caught). The cell to add is the first by
+   `rule.COMPLEMENTARY_PREFERENCE`: to lose as little as possible, and the same way every time.
+5. `widen_audited_cells`: around each cell the audit found too narrow, what bounds it and one
+   more cell of each of its equations are hidden; then step 4 again.
 
 A suppressed row publishes no value, interval or comparison. Its denominator stays published
 unless the denominator itself is a protected cell.
@@ -39,6 +43,7 @@ unless the denominator itself is a protected cell.
 import heapq
 import itertools
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -70,6 +75,396 @@ class Decisions:
     @property
     def suppressed_rows(self) -> int:
         return int((self.rows.hide_numerator | self.rows.hide_denominator).sum())
+
+
+@dataclass(eq=False)
+class _Table:
+    """Every cell of one table, the equations and bounds between them, and which cells are
+    hidden so far (what the steps of `decide` read and change). Cell i is row i's numerator,
+    cell n + i its denominator. Plain lists rather than arrays: the steps visit them hundreds of
+    thousands of times, where numpy's per-call overhead costs more than it saves."""
+
+    n: int  # rows
+    equations: int
+    equations_not_holding: int
+    kinds: list[str]  # per equation: the kind of relation it comes from
+    # the terms of equation e are eq_cells[eq_start[e]:eq_start[e + 1]], with their coefficients
+    eq_start: list[int]
+    eq_cells: list[int]
+    eq_coefficients: list[int]
+    # the equations cell c is in: cell_equations[cell_start[c]:cell_start[c + 1]]
+    cell_equations: list[int]
+    cell_start: list[int]
+    bound_of: dict[int, list[int]]  # a part -> the wholes that bound it from above
+    parts_under: dict[int, list[tuple[int, ...]]]  # a whole -> its groups of parts
+    cell_of: pd.Series  # (KEY..., column) -> cell
+    # per cell
+    value_of: list[float]
+    values: np.ndarray
+    is_signed: list[bool]  # may be negative (no lower bound)
+    hideable: np.ndarray
+    # per row
+    over_zero: list[bool]  # the denominator is 0, so the numerator is 0 too
+    public_denominator: np.ndarray  # a population or prevalence estimate
+    is_total: list[bool]
+    is_home: list[bool]
+    # how far the hidden cells of one sign in an equation must be able to move between them
+    enough: int
+    # the parts of the sort key that chooses a complementary cell (rule.COMPLEMENTARY_PREFERENCE)
+    ranking: tuple[Callable, ...]
+    # the pattern so far
+    is_fixed: np.ndarray = field(init=False)  # per cell: an earlier publication settled it
+    can_hide: list[bool] = field(init=False)  # per cell: hideable and not fixed
+    hidden: list[bool] = field(init=False)
+    reason: dict[int, str] = field(default_factory=dict)  # per hidden cell: the first reason
+    hidden_in: list[int] = field(init=False)  # per equation: its hidden cells
+    pending: list[int] = field(default_factory=list)  # equations to look at (a heap)
+    queued: set[int] = field(default_factory=set)
+    unprotectable: set[int] = field(default_factory=set)  # no cell left to hide in them
+
+    def __post_init__(self) -> None:
+        self.is_fixed = np.zeros(2 * self.n, bool)
+        self.can_hide = self.hideable.tolist()
+        self.hidden = [False] * (2 * self.n)
+        self.hidden_in = [0] * self.equations
+
+
+def decide(
+    outcomes: pd.DataFrame,
+    compositions: dict[str, tuple[str, ...]],
+    memberships: dict[str, tuple[str, ...]],
+    widen: list[tuple] = (),
+    home_areas: frozenset[str] = frozenset(),
+    fixed: pd.DataFrame | None = None,
+) -> Decisions:
+    """Which cells of `outcomes` (restricted fct_outcomes: KEY, unit, numerator, denominator)
+    to hide. `compositions`: a composite breakdown -> its parts; `memberships`: a partnership
+    or England -> its member authorities. `widen`: cells (KEY + column) that an audit found
+    too narrow: one more cell is hidden in an equation of each. `home_areas`: the areas whose
+    figures the partnership reports on, hidden last among equal choices. `fixed`: rows (KEY,
+    hide_numerator, hide_denominator) an earlier publication already published: their cells
+    stay as they were (a reader has them), and only the other cells may be hidden to protect
+    them."""
+    outcomes = _in_fixed_order(outcomes)
+    table = build_equations(outcomes, compositions, memberships, home_areas)
+    carried = carry_earlier_publication(table, outcomes, fixed)
+    primary = primary_suppression(table)
+    complementary_suppression(table)
+    widen_audited_cells(table, widen)
+    complementary_suppression(table)
+    return _decisions(table, outcomes, carried=carried, primary=primary)
+
+
+# ---------------------------------------------------------------------------------------------
+# the steps, in the order `decide` takes them
+
+
+def _in_fixed_order(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Put the rows in a fixed order, so that the same input always gives the same pattern."""
+    # whatever order they came in; and an area's pattern does not change when other areas' rows
+    # are added
+    outcomes = outcomes.copy()
+    outcomes["period_end_date"] = pd.to_datetime(outcomes["period_end_date"])
+    return outcomes.sort_values(KEY, kind="stable").reset_index(drop=True)
+
+
+def build_equations(
+    outcomes: pd.DataFrame,
+    compositions: dict[str, tuple[str, ...]],
+    memberships: dict[str, tuple[str, ...]],
+    home_areas: frozenset[str] = frozenset(),
+) -> _Table:
+    """Write each relation between published cells as an equation; note each bound too."""
+    # which relations: see the module's docstring; an equation the data does not satisfy
+    # exactly is left out (counted in equations_not_holding)
+    n = len(outcomes)
+    values = np.concatenate([outcomes[c].astype("float64").to_numpy() for c in COLUMNS])
+    traits = _traits(outcomes)
+    equations, not_holding = _compress(_terms(outcomes, compositions, memberships), values)
+    m = len(equations.kinds)
+    # cell -> equations, compressed the same way
+    order = np.argsort(equations.cells, kind="stable")
+    equation_of_term = np.repeat(np.arange(m), np.diff(equations.start))
+    bound_of: dict[int, list[int]] = {}
+    parts_under: dict[int, list[tuple[int, ...]]] = {}
+    for whole, parts in _bounds(outcomes):
+        parts_under.setdefault(whole, []).append(parts)
+        for part in parts:
+            bound_of.setdefault(part, []).append(whole)
+    return _Table(
+        n=n,
+        equations=m,
+        equations_not_holding=not_holding,
+        kinds=equations.kinds,
+        eq_start=equations.start.tolist(),
+        eq_cells=equations.cells.tolist(),
+        eq_coefficients=equations.coefficients.tolist(),
+        cell_equations=equation_of_term[order].tolist(),
+        cell_start=np.searchsorted(equations.cells[order], np.arange(2 * n + 1)).tolist(),
+        bound_of=bound_of,
+        parts_under=parts_under,
+        cell_of=_cell_frame(outcomes).set_index([*KEY, "column"])["cell"],
+        value_of=values.tolist(),
+        values=values,
+        is_signed=traits.signed.tolist(),
+        hideable=traits.hideable,
+        over_zero=traits.over_zero.tolist(),
+        public_denominator=traits.public_denominator,
+        # totals are what most readers look at first: hidden only when nothing else will do
+        is_total=(outcomes["breakdown"] == rule.TOTAL_BREAKDOWN).tolist(),
+        is_home=outcomes["area_code"].isin(home_areas).tolist(),
+        enough=rule.MIN_FEASIBLE_VALUES - 1,
+        ranking=_ranking(),
+    )
+
+
+def carry_earlier_publication(
+    table: _Table, outcomes: pd.DataFrame, fixed: pd.DataFrame | None
+) -> int:
+    """Keep every cell an earlier publication published as it was there, hidden or shown."""
+    # hidden there, hidden here (with no other effect: that publication already hid what they
+    # imply); shown there, shown here. Returns how many cells stay hidden.
+    n = table.n
+    if fixed is not None and len(fixed):
+        rows = outcomes[KEY].reset_index().merge(_keyed(fixed), on=KEY)
+        for column, offset in (("hide_numerator", 0), ("hide_denominator", n)):
+            cells = rows["index"].to_numpy() + offset
+            table.is_fixed[cells] = True
+            for cell in cells[rows[column].to_numpy(bool)].tolist():
+                if not table.hidden[cell]:
+                    _mark_hidden(table, cell, "carried")
+    table.can_hide = (table.hideable & ~table.is_fixed).tolist()
+    return sum(table.hidden)
+
+
+def primary_suppression(table: _Table) -> int:
+    """Hide every small number, and whatever would give one away at once."""
+    # a small number: a count from rule.SMALL_NUMBER_MIN to SMALL_NUMBER_MAX, wherever it is
+    # published, and a rate whose public denominator is one. Returns how many cells it hid.
+    n, before = table.n, sum(table.hidden)
+    values, hideable, is_fixed = table.values, table.hideable, table.is_fixed
+    small = (values >= rule.SMALL_NUMBER_MIN) & (values <= rule.SMALL_NUMBER_MAX)
+    public_small_denominator = table.public_denominator & small[n:]
+    for cell in np.flatnonzero(small & hideable & ~is_fixed).tolist():
+        _hide(table, cell, "primary")
+    for row in np.flatnonzero(public_small_denominator & hideable[:n] & ~is_fixed[:n]).tolist():
+        _hide(table, row, "primary")
+    return sum(table.hidden) - before
+
+
+def complementary_suppression(table: _Table) -> None:
+    """Hide one more cell in any equation that would give a hidden cell away, until none does."""
+    # the cell is the first by rule.COMPLEMENTARY_PREFERENCE (`_hide_one_more`); an equation
+    # with no cell left to hide is left as it is (the audit then has the last word)
+    pending, queued, unprotectable = table.pending, table.queued, table.unprotectable
+    while pending:
+        e = heapq.heappop(pending)
+        queued.discard(e)
+        if e in unprotectable or _is_protected(table, e):
+            continue
+        if _hide_one_more(table, e, f"secondary:{table.kinds[e]}"):
+            _queue(table, e)  # look again: one more may be needed
+        else:
+            unprotectable.add(e)
+
+
+def widen_audited_cells(table: _Table, widen: list[tuple]) -> None:
+    """Hide more around each cell the audit found too narrow: its bounds and its equations."""
+    n = table.n
+    for metric, area, breakdown, period, column in widen:
+        key = (metric, area, breakdown, pd.Timestamp(period), column)
+        if key not in table.cell_of.index:
+            continue
+        cell = int(table.cell_of[key])
+        # the audit bounded this cell: open every bound it can have, its row's denominator
+        # (numerator <= denominator) and one more cell in each of its equations
+        if cell < n and table.can_hide[cell + n] and not table.hidden[cell + n]:
+            _hide(table, cell + n, "secondary:audit_denominator")
+        # and what bounds it by definition, from above and from below
+        below = [p for parts in table.parts_under.get(cell, ()) for p in parts]
+        for bound in (*table.bound_of.get(cell, ()), *below):
+            _hide(table, bound, "secondary:audit_bound")
+        for e in table.cell_equations[table.cell_start[cell] : table.cell_start[cell + 1]]:
+            _hide_one_more(table, int(e), f"secondary:audit_{table.kinds[e]}")
+
+
+def _decisions(table: _Table, outcomes: pd.DataFrame, carried: int, primary: int) -> Decisions:
+    """The pattern as rows (what each hides, and why) and counts."""
+    n, hidden, reason = table.n, table.hidden, table.reason
+    rows = outcomes[KEY].copy()
+    rows["hide_numerator"] = hidden[:n]
+    rows["hide_denominator"] = hidden[n:]
+    rows["reason"] = [
+        reason.get(i + n, reason.get(i)) if hidden[i] or hidden[i + n] else None for i in range(n)
+    ]
+    return Decisions(
+        rows=rows,
+        primary_cells=primary,
+        secondary_cells=sum(hidden) - primary - carried,
+        carried_cells=carried,
+        equations=table.equations,
+        equations_not_holding=table.equations_not_holding,
+        reasons=Counter(reason.values()),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# hiding a cell, and when an equation is protected
+
+
+def _queue(table: _Table, e: int) -> None:
+    if e not in table.queued:
+        table.queued.add(e)
+        heapq.heappush(table.pending, e)
+
+
+def _mark_hidden(table: _Table, cell: int, why: str) -> None:
+    """Hide one cell, and queue its equations to be looked at again."""
+    table.hidden[cell] = True
+    table.reason[cell] = why
+    hidden_in = table.hidden_in
+    for e in table.cell_equations[table.cell_start[cell] : table.cell_start[cell + 1]]:
+        hidden_in[e] += 1
+        _queue(table, e)
+
+
+def _hide(table: _Table, cell: int, why: str) -> None:
+    """Hide a cell (if it may be hidden), and what would give it away at once."""
+    if table.hidden[cell] or not table.can_hide[cell]:
+        return
+    _mark_hidden(table, cell, why)
+    n = table.n
+    if cell >= n:  # a hidden denominator hides its numerator too (numerator <= denominator)
+        _hide(table, cell - n, "denominator_hidden")
+    elif table.over_zero[cell]:  # a numerator over a zero is known unless the zero is hidden too
+        _hide(table, cell + n, "numerator_over_zero")
+    for bound in table.bound_of.get(cell, ()):  # likewise a count under a zero (rule.AT_MOST)
+        if table.value_of[bound] == 0:
+            _hide(table, bound, "under_zero")
+
+
+def _slack(table: _Table, cell: int) -> float:
+    """How far a hidden cell can move down: to 0, or to the largest published count it bounds
+    from above, or their sum (rule.AT_MOST: a hidden 7 over a published 5 has 2 values below)."""
+    hidden, value_of = table.hidden, table.value_of
+    floor = max(
+        (
+            sum(value_of[p] for p in parts if not hidden[p])
+            for parts in table.parts_under.get(cell, ())
+        ),
+        default=0.0,
+    )
+    return value_of[cell] - floor
+
+
+def _is_protected(table: _Table, e: int) -> bool:
+    """Whether equation e gives none of its hidden cells away."""
+    if table.hidden_in[e] == 0:
+        return True
+    if table.hidden_in[e] == 1:
+        return False
+    hidden, eq_cells, is_signed = table.hidden, table.eq_cells, table.is_signed
+    eq_coefficients = table.eq_coefficients
+    positive = negative = False
+    mass = 0.0
+    for t in range(table.eq_start[e], table.eq_start[e + 1]):
+        cell = eq_cells[t]
+        if not hidden[cell]:
+            continue
+        if is_signed[cell]:
+            return True  # a cell with no lower bound: the others are not pinned by this one
+        if eq_coefficients[t] > 0:
+            positive = True
+        else:
+            negative = True
+        mass += _slack(table, cell)
+    if positive and negative:
+        return True
+    return mass >= table.enough
+
+
+def _hide_one_more(table: _Table, e: int, why: str) -> bool:
+    """Hide the cell of equation e that rule.COMPLEMENTARY_PREFERENCE prefers (False: none is
+    left to hide)."""
+    hidden, can_hide = table.hidden, table.can_hide
+    cells = table.eq_cells[table.eq_start[e] : table.eq_start[e + 1]]
+    candidates = [c for c in cells if can_hide[c] and not hidden[c]]
+    if not candidates:
+        return False
+    mass = sum(_slack(table, c) for c in cells if hidden[c])
+    ranking = table.ranking
+
+    def preference(cell: int) -> tuple:
+        return tuple([rank(table, e, cell, mass) for rank in ranking])
+
+    _hide(table, min(candidates, key=preference), why)
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# the preferences that choose a complementary cell: each ranks a candidate `cell` for equation
+# `e` (whose hidden cells can already move `mass` between them); the smallest rank is preferred
+
+
+def _protects_the_relation_at_once(table: _Table, e: int, cell: int, mass: float) -> bool:
+    settles = mass + _slack(table, cell) >= table.enough or table.is_signed[cell]
+    return not settles
+
+
+def _not_a_zero(table: _Table, e: int, cell: int, mass: float) -> bool:
+    return table.value_of[cell] <= 0
+
+
+def _not_a_total(table: _Table, e: int, cell: int, mass: float) -> bool:
+    return table.is_total[cell % table.n]
+
+
+def _not_the_home_area(table: _Table, e: int, cell: int, mass: float) -> bool:
+    return table.is_home[cell % table.n]
+
+
+def _fewest_new_relations_opened(table: _Table, e: int, cell: int, mass: float) -> int:
+    others = table.cell_equations[table.cell_start[cell] : table.cell_start[cell + 1]]
+    hidden_in = table.hidden_in
+    return sum(1 for o in others if o != e and hidden_in[o] == 0)
+
+
+def _in_a_row_already_suppressed(table: _Table, e: int, cell: int, mass: float) -> bool:
+    row = cell % table.n
+    return not (table.hidden[row] or table.hidden[row + table.n])
+
+
+def _smallest(table: _Table, e: int, cell: int, mass: float) -> float:
+    return table.value_of[cell]
+
+
+def _fixed_order(table: _Table, e: int, cell: int, mass: float) -> int:
+    return cell
+
+
+PREFERENCES: dict[str, Callable[[_Table, int, int, float], object]] = {
+    "protects_the_relation_at_once": _protects_the_relation_at_once,
+    "not_a_zero": _not_a_zero,
+    "not_a_total": _not_a_total,
+    "not_the_home_area": _not_the_home_area,
+    "fewest_new_relations_opened": _fewest_new_relations_opened,
+    "in_a_row_already_suppressed": _in_a_row_already_suppressed,
+    "smallest": _smallest,
+    "fixed_order": _fixed_order,
+}
+
+
+def _ranking() -> tuple[Callable, ...]:
+    """The parts of the sort key, in the order of rule.COMPLEMENTARY_PREFERENCE."""
+    names = [name for name, _ in rule.COMPLEMENTARY_PREFERENCE]
+    unknown = [name for name in names if name not in PREFERENCES]
+    if unknown:
+        raise ValueError(f"rule.COMPLEMENTARY_PREFERENCE names no known preference: {unknown}")
+    return tuple(PREFERENCES[name] for name in names)
+
+
+# ---------------------------------------------------------------------------------------------
+# the equations: built from the rows, the compositions, the memberships and `rule`
 
 
 @dataclass
@@ -343,222 +738,3 @@ def _traits(outcomes: pd.DataFrame) -> _Traits:
         [outcomes["metric_id"].isin(rule.SIGNED_NUMERATOR_METRICS).to_numpy(), np.zeros(n, bool)]
     )
     return _Traits(hideable, signed, over_zero, public_denominator)
-
-
-def decide(
-    outcomes: pd.DataFrame,
-    compositions: dict[str, tuple[str, ...]],
-    memberships: dict[str, tuple[str, ...]],
-    widen: list[tuple] = (),
-    home_areas: frozenset[str] = frozenset(),
-    fixed: pd.DataFrame | None = None,
-) -> Decisions:
-    """Which cells of `outcomes` (restricted fct_outcomes: KEY, unit, numerator, denominator)
-    to hide. `compositions`: a composite breakdown -> its parts; `memberships`: a partnership
-    or England -> its member authorities. `widen`: cells (KEY + column) that an audit found
-    too narrow: one more cell is hidden in an equation of each. `home_areas`: the areas whose
-    figures the partnership reports on, hidden last among equal choices. `fixed`: rows (KEY,
-    hide_numerator, hide_denominator) an earlier publication already published: their cells
-    stay as they were (a reader has them), and only the other cells may be hidden to protect
-    them."""
-    # a fixed order of rows, whatever order they came in: the same input, the same pattern (and
-    # an area's pattern does not change when other areas' rows are added)
-    outcomes = outcomes.copy()
-    outcomes["period_end_date"] = pd.to_datetime(outcomes["period_end_date"])
-    outcomes = outcomes.sort_values(KEY, kind="stable").reset_index(drop=True)
-    n = len(outcomes)
-    values = np.concatenate([outcomes[c].astype("float64").to_numpy() for c in COLUMNS])
-    traits = _traits(outcomes)
-    hideable, signed = traits.hideable, traits.signed
-    equations, not_holding = _compress(_terms(outcomes, compositions, memberships), values)
-    m = len(equations.kinds)
-
-    # cell -> equations, compressed the same way
-    order = np.argsort(equations.cells, kind="stable")
-    equation_of_term = np.repeat(np.arange(m), np.diff(equations.start))
-    cell_equations = equation_of_term[order].tolist()
-    cell_start = np.searchsorted(equations.cells[order], np.arange(2 * n + 1)).tolist()
-    # the loop below visits equations hundreds of thousands of times: plain lists are faster
-    # there than numpy's per-call overhead
-    eq_start = equations.start.tolist()
-    eq_cells = equations.cells.tolist()
-    eq_coefficients = equations.coefficients.tolist()
-    value_of = values.tolist()
-    is_signed = signed.tolist()
-    can_hide = hideable.tolist()  # less the fixed cells, below
-    over_zero = traits.over_zero.tolist()
-    bound_of: dict[int, list[int]] = {}  # a part -> the wholes that bound it from above
-    parts_under: dict[int, list[tuple[int, ...]]] = {}  # a whole -> its groups of parts
-    for whole, parts in _bounds(outcomes):
-        parts_under.setdefault(whole, []).append(parts)
-        for part in parts:
-            bound_of.setdefault(part, []).append(whole)
-
-    hidden = [False] * (2 * n)
-    reason: dict[int, str] = {}
-    hidden_in = [0] * m  # hidden cells per equation
-    pending: list[int] = []
-    queued: set[int] = set()
-
-    def push(e: int) -> None:
-        if e not in queued:
-            queued.add(e)
-            heapq.heappush(pending, e)
-
-    def hide(cell: int, why: str) -> None:
-        if hidden[cell] or not can_hide[cell]:
-            return
-        hidden[cell] = True
-        reason[cell] = why
-        for e in cell_equations[cell_start[cell] : cell_start[cell + 1]]:
-            hidden_in[e] += 1
-            push(e)
-        if cell >= n:  # a hidden denominator hides its numerator too (numerator <= denominator)
-            hide(cell - n, "denominator_hidden")
-        elif over_zero[cell]:  # a numerator over a zero is known unless the zero is hidden too
-            hide(cell + n, "numerator_over_zero")
-        for bound in bound_of.get(cell, ()):  # likewise a count under a zero (rule.AT_MOST)
-            if value_of[bound] == 0:
-                hide(bound, "under_zero")
-
-    # cells an earlier publication published are settled: hidden there, hidden here (with no
-    # other effect: that publication already hid what they imply), shown there, shown here
-    is_fixed = np.zeros(2 * n, bool)
-    if fixed is not None and len(fixed):
-        rows = outcomes[KEY].reset_index().merge(_keyed(fixed), on=KEY)
-        for column, offset in (("hide_numerator", 0), ("hide_denominator", n)):
-            cells = rows["index"].to_numpy() + offset
-            is_fixed[cells] = True
-            for cell in cells[rows[column].to_numpy(bool)].tolist():
-                if not hidden[cell]:
-                    hidden[cell] = True
-                    reason[cell] = "carried"
-                    for e in cell_equations[cell_start[cell] : cell_start[cell + 1]]:
-                        hidden_in[e] += 1
-                        push(e)
-    can_hide = (hideable & ~is_fixed).tolist()
-    carried = sum(hidden)
-
-    small = (values >= rule.SMALL_NUMBER_MIN) & (values <= rule.SMALL_NUMBER_MAX)
-    public_small_denominator = traits.public_denominator & small[n:]
-    for cell in np.flatnonzero(small & hideable & ~is_fixed).tolist():
-        hide(cell, "primary")
-    for row in np.flatnonzero(public_small_denominator & hideable[:n] & ~is_fixed[:n]).tolist():
-        hide(row, "primary")
-    primary = sum(hidden) - carried
-    enough = rule.MIN_FEASIBLE_VALUES - 1
-
-    def slack(cell: int) -> float:
-        """How far a hidden cell can move down: to 0, or to the largest published count it
-        bounds from above, or their sum (rule.AT_MOST: a hidden 7 over a published 5 has 2
-        values below)."""
-        floor = max(
-            (
-                sum(value_of[p] for p in parts if not hidden[p])
-                for parts in parts_under.get(cell, ())
-            ),
-            default=0.0,
-        )
-        return value_of[cell] - floor
-
-    def is_protected(e: int) -> bool:
-        if hidden_in[e] == 0:
-            return True
-        if hidden_in[e] == 1:
-            return False
-        positive = negative = False
-        mass = 0.0
-        for t in range(eq_start[e], eq_start[e + 1]):
-            cell = eq_cells[t]
-            if not hidden[cell]:
-                continue
-            if is_signed[cell]:
-                return True  # a cell with no lower bound: the others are not pinned by this one
-            if eq_coefficients[t] > 0:
-                positive = True
-            else:
-                negative = True
-            mass += slack(cell)
-        if positive and negative:
-            return True
-        return mass >= enough
-
-    # totals are what most readers look at first: hidden only when nothing else will do
-    is_total = (outcomes["breakdown"] == rule.TOTAL_BREAKDOWN).tolist()
-    is_home = outcomes["area_code"].isin(home_areas).tolist()
-
-    def cost(e: int, cell: int, mass: float) -> tuple:
-        others = cell_equations[cell_start[cell] : cell_start[cell + 1]]
-        newly_exposed = sum(1 for o in others if o != e and hidden_in[o] == 0)
-        row = cell % n
-        in_suppressed_row = hidden[row] or hidden[row + n]
-        settles = mass + slack(cell) >= enough or is_signed[cell]
-        return (
-            not settles,
-            value_of[cell] <= 0,  # a hidden zero is often bounded to zero by what is beside it
-            is_total[row],
-            is_home[row],
-            newly_exposed,
-            not in_suppressed_row,
-            value_of[cell],
-            cell,
-        )
-
-    def protect(e: int, why: str) -> bool:
-        cells = eq_cells[eq_start[e] : eq_start[e + 1]]
-        candidates = [c for c in cells if can_hide[c] and not hidden[c]]
-        if not candidates:
-            return False
-        mass = sum(slack(c) for c in cells if hidden[c])
-        hide(min(candidates, key=lambda c: cost(e, c, mass)), why)
-        return True
-
-    unprotectable: set[int] = set()
-
-    def settle() -> None:
-        while pending:
-            e = heapq.heappop(pending)
-            queued.discard(e)
-            if e in unprotectable or is_protected(e):
-                continue
-            if protect(e, f"secondary:{equations.kinds[e]}"):
-                push(e)  # look again: one more may be needed
-            else:
-                unprotectable.add(e)
-
-    settle()
-    cell_index = _cell_frame(outcomes).set_index([*KEY, "column"])["cell"]
-    for metric, area, breakdown, period, column in widen:
-        key = (metric, area, breakdown, pd.Timestamp(period), column)
-        if key not in cell_index.index:
-            continue
-        cell = int(cell_index[key])
-        # the audit bounded this cell: open every bound it can have, its row's denominator
-        # (numerator <= denominator) and one more cell in each of its equations
-        if cell < n and can_hide[cell + n] and not hidden[cell + n]:
-            hide(cell + n, "secondary:audit_denominator")
-        # and what bounds it by definition, from above and from below
-        below = [p for parts in parts_under.get(cell, ()) for p in parts]
-        for bound in (*bound_of.get(cell, ()), *below):
-            hide(bound, "secondary:audit_bound")
-        for e in cell_equations[cell_start[cell] : cell_start[cell + 1]]:
-            protect(int(e), f"secondary:audit_{equations.kinds[e]}")
-    settle()
-
-    rows = outcomes[KEY].copy()
-    rows["hide_numerator"] = hidden[:n]
-    rows["hide_denominator"] = hidden[n:]
-    rows["reason"] = [
-        reason.get(i + n, reason.get(i)) if hidden[i] or hidden[i + n] else None for i in range(n)
-    ]
-    hidden_count = sum(hidden)
-    reasons = Counter(reason.values())
-    return Decisions(
-        rows=rows,
-        primary_cells=primary,
-        secondary_cells=hidden_count - primary - carried,
-        carried_cells=carried,
-        equations=m,
-        equations_not_holding=not_holding,
-        reasons=reasons,
-    )
