@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import settings
+from pipelines import config
 
-SAMPLE_RAW_DIR = settings.PROJECT_ROOT / "data" / "raw"
+SAMPLE_RAW_DIR = config.PROJECT_ROOT / "data" / "raw"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -32,11 +32,11 @@ def run_refresh_in(raw_dir: Path, warehouse: Path, marts_dir: Path):
     """A full refresh on the given folders, through the same code path as `cdap refresh`."""
     import dagster as dg
 
-    from pipelines.refresh import run_refresh
+    from pipelines.run import run_refresh
 
-    settings.apply(raw_dir, warehouse, marts_dir)
+    settings = config.Settings.build(raw_dir, warehouse, marts_dir)
     with dg.instance_for_test() as instance:
-        return run_refresh(instance=instance, echo=None)
+        return run_refresh(settings, instance=instance, echo=None)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ functions: it costs seconds, and the definitions load without it.
 
 import json
 import logging
+import gc
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -109,7 +110,7 @@ def raw_suite(raw_file: RawFile) -> dict[str, Any]:
     return {
         "name": f"raw_{raw_file.name}",
         "meta": {
-            "generated_from": "pipelines/contract.py by `python -m pipelines.checks.suites`",
+            "generated_from": "pipelines/contract/ by `python -m pipelines.checks.suites`",
             "table": f"raw.{raw_file.name}",
         },
         "expectations": expectations,
@@ -210,6 +211,9 @@ def stop_validation_worker() -> None:
     if _worker is not None:
         _worker.shutdown(wait=True)
         _worker = None
+        # the pool's queues and locks released now (their semaphores unlinked), not at the
+        # interpreter's exit, which the command line skips
+        gc.collect()
 
 
 Job = tuple[pd.DataFrame, str, dict[str, Any] | None]  # frame, suite name, parameters

@@ -88,9 +88,7 @@ def failure_recorder(job: object, settings: Settings) -> dg.SensorDefinition:
     return _record
 
 
-def build_ops_definitions(
-    job: dg.UnresolvedAssetJobDefinition, settings: Settings
-) -> dg.Definitions:
+def build_ops_definitions(job: object, settings: Settings) -> dg.Definitions:
     """The schedule and sensors of the full refresh."""
     return dg.Definitions(
         schedules=[monthly_schedule(job)],

@@ -1,4 +1,4 @@
-"""Seeded synthetic raw folders that follow the raw contract (pipelines/contract.py).
+"""Seeded synthetic raw folders that follow the raw contract (pipelines/contract/).
 
 `generate` writes the shipped sample in data/raw, and `generate_national` writes national-scale
 folders for benchmarks. Everything in them is invented: no real person is in them. The same

@@ -44,7 +44,7 @@ def docs_block() -> str:
     return (
         "{% docs metric_catalogue %}\n"
         "Every published metric (generated from seeds/metric_catalogue.csv by "
-        "`python -m pipelines.catalogue`).\n\n" + metric_table() + "\n{% enddocs %}\n"
+        "`python -m pipelines.transform.catalogue`).\n\n" + metric_table() + "\n{% enddocs %}\n"
     )
 
 

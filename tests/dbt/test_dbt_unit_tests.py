@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import settings
+from pipelines import config
 
 BROKEN_GRAIN_TEST = "int_people_in_treatment__counts_grain"
 
@@ -29,13 +29,13 @@ def dbt_test_output(refreshed, tmp_path_factory) -> subprocess.CompletedProcess:
         con.execute(
             f"insert into {table} by name select * replace (null as area_code) from {table} limit 1"
         )
-    env = {**os.environ, settings.WAREHOUSE_ENV: str(warehouse)}
+    env = {**os.environ, config.WAREHOUSE_ENV: str(warehouse)}
     dbt = Path(sys.executable).parent / "dbt"
     return subprocess.run(
         [str(dbt), "test", "--select", "test_type:unit", BROKEN_GRAIN_TEST]
         # its own target folder: the project's manifest is read by refreshes meanwhile
         + ["--profiles-dir", ".", "--target-path", str(folder / "target")],
-        cwd=settings.DBT_PROJECT_DIR,
+        cwd=config.DBT_PROJECT_DIR,
         env=env,
         capture_output=True,
         text=True,

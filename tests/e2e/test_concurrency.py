@@ -11,7 +11,7 @@ import textwrap
 import duckdb
 import pandas as pd
 
-from pipelines import settings
+from pipelines import config
 from tests.conftest import SAMPLE_RAW_DIR, copy_publication
 
 READER = textwrap.dedent(
@@ -79,7 +79,7 @@ def test_two_refreshes_at_once_while_a_reader_reads(refreshed, tmp_path):
     records = [json.loads(line) for line in (marts / "run_record.jsonl").read_text().splitlines()]
     published = [r for r in records if r["status"] == "published"]
     assert len(published) >= 2 and len({r["run_id"] for r in published}) == len(published)
-    con = duckdb.connect(str(marts / settings.PUBLISHED_DUCKDB_NAME), read_only=True)
+    con = duckdb.connect(str(marts / config.PUBLISHED_DUCKDB_NAME), read_only=True)
     assert con.execute("SELECT count(*) FROM fct_outcomes").fetchone()[0] == len(
         pd.read_parquet(marts / "fct_outcomes.parquet")
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines import settings
+from pipelines import config
 from pipelines.disclosure import shareable, suppression
 from tests.conftest import run_refresh_in
 from tests.e2e.test_refresh import break_column
@@ -84,7 +84,7 @@ def test_derived_publications_follow_the_pattern(refreshed):
     )
     assert (joined.is_suppressed_outcomes <= joined.is_suppressed).all()
     assert joined.loc[joined.is_suppressed_outcomes, "value"].isna().all()
-    con = duckdb.connect(str(marts / settings.PUBLISHED_DUCKDB_NAME), read_only=True)
+    con = duckdb.connect(str(marts / config.PUBLISHED_DUCKDB_NAME), read_only=True)
     from_bi_file = con.execute("SELECT count(*) FROM fct_outcomes WHERE is_suppressed").fetchone()
     assert from_bi_file[0] == int(outcomes.is_suppressed.sum())
 
@@ -146,7 +146,7 @@ def test_the_restricted_tier_is_owner_only_after_a_refresh(refreshed):
     current = refreshed.settings
     assert mode(current.warehouse) == 0o600
     assert mode(refreshed.log_path) == 0o600
-    assert mode(settings.DBT_PROJECT_DIR / "target") == 0o700
+    assert mode(config.DBT_PROJECT_DIR / "target") == 0o700
     assert mode(Path(os.environ["DAGSTER_HOME"])) == 0o700
     # the shareable tier stays readable
     assert mode(current.marts_dir) == 0o755
@@ -182,9 +182,9 @@ def test_a_run_launched_like_the_ui_creates_owner_only_files(tmp_path):
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
-        settings.WAREHOUSE_ENV: str(tmp_path / "ui" / "warehouse.duckdb"),
-        settings.MARTS_DIR_ENV: str(tmp_path / "ui" / "marts"),
-        settings.RAW_DIR_ENV: str(settings.PROJECT_ROOT / "data" / "raw"),
+        config.WAREHOUSE_ENV: str(tmp_path / "ui" / "warehouse.duckdb"),
+        config.MARTS_DIR_ENV: str(tmp_path / "ui" / "marts"),
+        config.RAW_DIR_ENV: str(config.PROJECT_ROOT / "data" / "raw"),
     }
     dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
     result = subprocess.run(
@@ -198,7 +198,7 @@ def test_a_run_launched_like_the_ui_creates_owner_only_files(tmp_path):
             "raw/prison_releases",
         ],
         env=env,
-        cwd=settings.PROJECT_ROOT,
+        cwd=config.PROJECT_ROOT,
         capture_output=True,
         text=True,
         preexec_fn=lambda: os.umask(0o022),

@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from pipelines import neighbours, settings
+from pipelines import config
 from pipelines.extracts.pack import ExtractError, build_pack
 from pipelines.extracts.writers import COMPARISON_COLOURS, WRITERS, write_html, write_xlsx
+from pipelines.publish import neighbours
 
-README = settings.PROJECT_ROOT / "README.md"
+README = config.PROJECT_ROOT / "README.md"
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def marts(refreshed):
 
 
 def published(marts, sql, params=()):
-    con = duckdb.connect(str(marts / settings.PUBLISHED_DUCKDB_NAME), read_only=True)
+    con = duckdb.connect(str(marts / config.PUBLISHED_DUCKDB_NAME), read_only=True)
     try:
         return con.execute(sql, params).fetchall()
     finally:
@@ -100,7 +101,7 @@ def test_unknown_area_and_empty_period_are_clear_errors(marts):
 
 def test_the_pack_answers_the_strategys_questions(marts):
     pack = build_pack(marts, "E06000016", "2025-03")
-    objectives = pd.read_csv(settings.DBT_PROJECT_DIR / "seeds" / "strategy_objectives.csv")
+    objectives = pd.read_csv(config.DBT_PROJECT_DIR / "seeds" / "strategy_objectives.csv")
     assert sorted(zip(pack.summary.objective_id, pack.summary.metric_id, strict=True)) == sorted(
         zip(objectives.objective_id, objectives.metric_id, strict=True)
     )
@@ -207,7 +208,7 @@ def test_neighbour_comparison_does_not_depend_on_the_order_rows_are_stored_in(ma
     3,036 rows.)"""
     con = duckdb.connect()
     try:
-        con.execute(f"attach '{marts / settings.PUBLISHED_DUCKDB_NAME}' as published (read_only)")
+        con.execute(f"attach '{marts / config.PUBLISHED_DUCKDB_NAME}' as published (read_only)")
         published_rows = con.execute(f"select * from published.{neighbours.TABLE}").fetchall()
         for seed in (0.1, 0.7):
             con.execute(f"select setseed({seed})")
@@ -216,9 +217,7 @@ def test_neighbour_comparison_does_not_depend_on_the_order_rows_are_stored_in(ma
                     f"create or replace table {name} as select * from published.{name} "
                     "order by random()"
                 )
-            remade = con.execute(
-                neighbours.comparison_sql()
-            ).fetchall()
+            remade = con.execute(neighbours.comparison_sql()).fetchall()
             assert remade == published_rows
     finally:
         con.close()

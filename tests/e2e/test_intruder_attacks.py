@@ -10,9 +10,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines import publish
 from pipelines.disclosure import rule, shareable
-from pipelines.transform import dbt_project
+from pipelines.publish import files as publish
+from pipelines.transform.project import dbt_project
 from tests.conftest import SAMPLE_RAW_DIR, copy_publication, run_refresh_in
 from tests.helpers import intruder
 from tests.helpers.earlier_extract import write_earlier_extract
@@ -125,7 +125,7 @@ def two_publications(refreshed, tmp_path_factory):
     assert outcome.success, outcome.explanation()
     earlier = copy_publication(root / "marts", root / "kept_by_the_intruder")
     # this month's: the shared refresh's warehouse published over last month's files
-    marts = shareable.published_marts(dbt_project.manifest_path)
+    marts = shareable.published_marts(dbt_project().manifest_path)
     publish.publish(refreshed.settings.warehouse, root / "marts", marts)
     return earlier, root / "marts"
 
@@ -175,7 +175,7 @@ def test_nothing_beside_a_hidden_cell_says_anything_about_it(refreshed):
 def test_a_row_the_warehouse_has_changed_since_is_published_as_it_was(refreshed, tmp_path):
     """A discharge recorded late, say: the warehouse's number moves under a published row. The
     row is published again as it was, and what is derived from the new number is blanked."""
-    marts = shareable.published_marts(dbt_project.manifest_path)
+    marts = shareable.published_marts(dbt_project().manifest_path)
     folder = tmp_path / "marts"
     publish.publish(refreshed.settings.warehouse, folder, marts)
     earlier = pd.read_parquet(folder / "fct_outcomes.parquet")

@@ -5,7 +5,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines import settings, stats
+from pipelines import config
+from pipelines.transform import interval_reference as stats
 
 LEICESTER = "E06000016"
 
@@ -182,7 +183,7 @@ def test_scorecard_and_reconciliation(refreshed):
     assert round(dsr.previous_value, 1) == 14.5
     assert dsr.direction_of_travel == "no_significant_change" and not dsr.is_significant_change
     # every objective of the strategy seed, for the partnership's own area
-    objectives = pd.read_csv(settings.DBT_PROJECT_DIR / "seeds" / "strategy_objectives.csv")
+    objectives = pd.read_csv(config.DBT_PROJECT_DIR / "seeds" / "strategy_objectives.csv")
     latest = scorecard[(scorecard.area_code == LEICESTER) & scorecard.is_latest_final]
     assert set(zip(latest.objective_id, latest.metric_id, strict=True)) == set(
         zip(objectives.objective_id, objectives.metric_id, strict=True)
@@ -193,7 +194,7 @@ def test_scorecard_and_reconciliation(refreshed):
         "ons_outside_interval",
         "not_comparable",
     }
-    con = duckdb.connect(str(marts / settings.PUBLISHED_DUCKDB_NAME), read_only=True)
+    con = duckdb.connect(str(marts / config.PUBLISHED_DUCKDB_NAME), read_only=True)
     assert con.execute("SELECT count(*) FROM dim_area WHERE area_code = 'LLR'").fetchone()[0] == 1
 
 

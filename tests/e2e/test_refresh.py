@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines import settings
+from pipelines import config
 from tests.conftest import copy_publication, file_hashes, run_refresh_in
 
 PERSON_LEVEL_COLUMNS = {"client_id", "journey_id", "release_id", "death_id", "latest_journey_id"}
@@ -15,9 +15,9 @@ PERSON_LEVEL_COLUMNS = {"client_id", "journey_id", "release_id", "death_id", "la
 def test_publication_is_complete_and_consistent(refreshed):
     marts = refreshed.settings.marts_dir
     names = {p.name for p in marts.iterdir()}
-    assert {"fct_outcomes.parquet", "dim_metric.parquet", settings.PUBLISHED_DUCKDB_NAME} <= names
+    assert {"fct_outcomes.parquet", "dim_metric.parquet", config.PUBLISHED_DUCKDB_NAME} <= names
     assert not [n for n in names if n.startswith(".publishing")]
-    con = duckdb.connect(str(marts / settings.PUBLISHED_DUCKDB_NAME), read_only=True)
+    con = duckdb.connect(str(marts / config.PUBLISHED_DUCKDB_NAME), read_only=True)
     from_duckdb = con.execute("SELECT count(*), sum(numerator) FROM fct_outcomes").fetchone()
     from_parquet = pd.read_parquet(marts / "fct_outcomes.parquet")
     assert from_duckdb == (len(from_parquet), from_parquet["numerator"].sum())

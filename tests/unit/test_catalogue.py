@@ -1,6 +1,6 @@
 """The catalogue is the one place metrics are defined: the README and dbt docs follow it."""
 
-from pipelines import catalogue
+from pipelines.transform import catalogue
 
 
 def test_readme_metric_table_is_generated_from_the_catalogue():

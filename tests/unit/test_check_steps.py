@@ -5,11 +5,12 @@ check."""
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines import contract, settings
+from pipelines import config, contract
 from pipelines.checks.assets import raw_suites
-from pipelines.ingest import RAW_SCHEMA, load_raw_file
+from pipelines.ingest.load import load_raw_file
+from pipelines.warehouse import RAW_SCHEMA
 
-SAMPLE = settings.PROJECT_ROOT / "data" / "raw"
+SAMPLE = config.PROJECT_ROOT / "data" / "raw"
 
 
 def _loaded(name: str, broken_sql: str | None = None):

@@ -7,8 +7,8 @@ import duckdb
 import pytest
 
 from pipelines import contract
-from pipelines.ingest import load_raw_file
-from pipelines.quality import RawFileError
+from pipelines.ingest.load import load_raw_file
+from pipelines.ingest.policy import RawFileError
 
 FINGERTIPS_FIXTURES = Path(__file__).parent.parent / "fixtures" / "fingertips"
 

@@ -8,19 +8,28 @@ from datetime import datetime
 import dagster as dg
 import pytest
 
-from pipelines import operations, settings
-from pipelines.definitions import defs
+from pipelines.config import Settings
+from pipelines.definitions import prepared_definitions
+from pipelines.ops import lock as operations
+
+
+def definitions(raw_dir):
+    return prepared_definitions(Settings.build(raw_dir=raw_dir))
 
 
 @pytest.fixture
-def raw_dir(tmp_path, monkeypatch):
+def raw_dir(tmp_path):
     folder = tmp_path / "raw"
     folder.mkdir()
-    monkeypatch.setenv(settings.RAW_DIR_ENV, str(folder))
     return folder
 
 
-def tick(cursor=None):
+@pytest.fixture
+def defs(raw_dir):
+    return definitions(raw_dir)
+
+
+def tick(defs, cursor=None):
     sensor = defs.get_sensor_def("raw_folder_changed")
     with dg.instance_for_test() as instance:
         context = dg.build_sensor_context(cursor=cursor, instance=instance)
@@ -28,29 +37,29 @@ def tick(cursor=None):
     return result.run_requests, result.cursor
 
 
-def test_sensor_one_run_per_new_or_changed_content_none_for_a_touch(raw_dir):
+def test_sensor_one_run_per_new_or_changed_content_none_for_a_touch(raw_dir, defs):
     (raw_dir / "population.csv").write_text("area_code,year\nE06000016,2024\n")
-    requests, cursor = tick()
+    requests, cursor = tick(defs)
     assert len(requests) == 1  # a new file: one run
     first_key = requests[0].run_key
 
-    requests, cursor = tick(cursor)
+    requests, cursor = tick(defs, cursor)
     assert requests == []  # same content, next tick: nothing
 
     os.utime(raw_dir / "population.csv", ns=(time.time_ns(), time.time_ns() + 10**9))
-    requests, cursor = tick(cursor)
+    requests, cursor = tick(defs, cursor)
     assert requests == []  # touched, same content: nothing
 
     (raw_dir / "population.csv").write_text("area_code,year\nE06000016,2025\n")
-    requests, cursor = tick(cursor)
+    requests, cursor = tick(defs, cursor)
     assert len(requests) == 1 and requests[0].run_key != first_key  # changed content
     assert requests[0].tags["cdap/changed_files"] == "population.csv"
 
     (raw_dir / "notes.txt").write_text("not a contract file")
-    assert tick(cursor)[0] == []  # files outside the contract are ignored
+    assert tick(defs, cursor)[0] == []  # files outside the contract are ignored
 
 
-def test_sensor_and_schedule_are_off_until_turned_on():
+def test_sensor_and_schedule_are_off_until_turned_on(defs):
     assert (
         defs.get_sensor_def("raw_folder_changed").default_status == dg.DefaultSensorStatus.STOPPED
     )
@@ -59,7 +68,7 @@ def test_sensor_and_schedule_are_off_until_turned_on():
     assert schedule.job_name == "full_refresh"
 
 
-def test_schedule_requests_the_full_refresh():
+def test_schedule_requests_the_full_refresh(defs):
     schedule = defs.get_schedule_def("monthly_full_refresh")
     context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 12, 5, 6, 0))
     requests = schedule.evaluate_tick(context).run_requests

@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import publish
 from pipelines.disclosure.shareable import PublishedMart
+from pipelines.publish import files as publish
 
 
 def make_warehouse(path: Path) -> None:

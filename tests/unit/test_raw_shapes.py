@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from pipelines import contract
-from pipelines.ingest import load_raw_file
-from pipelines.quality import RawFileError
+from pipelines.ingest.load import load_raw_file
+from pipelines.ingest.policy import RawFileError
 from tests.conftest import SAMPLE_RAW_DIR
 
 SHIPPED = [f for f in contract.RAW_FILES if (SAMPLE_RAW_DIR / f.filename).exists()]

@@ -4,7 +4,7 @@ import csv
 
 import pytest
 
-from pipelines import stats
+from pipelines.transform import interval_reference as stats
 
 
 def test_wilson_vector():

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines import settings
+from pipelines import config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,7 +17,7 @@ def test_sqlfluff_passes_on_the_dbt_project(tmp_path):
     # and its own dbt target folder: the project's manifest is read by refreshes meanwhile
     env = {
         **os.environ,
-        settings.WAREHOUSE_ENV: str(tmp_path / "lint.duckdb"),
+        config.WAREHOUSE_ENV: str(tmp_path / "lint.duckdb"),
         "DBT_TARGET_PATH": str(tmp_path / "target"),
     }
     result = subprocess.run(

@@ -10,7 +10,7 @@ import pytest
 
 from pipelines import contract
 from pipelines.checks import suites
-from pipelines.ingest import load_raw_file
+from pipelines.ingest.load import load_raw_file
 from tests.conftest import SAMPLE_RAW_DIR
 
 

@@ -1,65 +1,13 @@
-"""The dbt resource's shortcuts and the per-warehouse dbt target folders."""
+"""The dbt project's per-warehouse target folders, fingerprints and seeds record."""
 
-import json
-import subprocess
-import sys
+import shutil
 
 import duckdb
 
-from pipelines import settings, transform
-from pipelines.refresh import RefreshOutcome
-from pipelines.transform import (
-    dbt_resource,
-    prepare_warehouse_target,
-    project_fingerprint,
-    warehouse_target_path,
-)
-
-
-def test_dbt_version_from_the_package_is_the_one_dbt_reports():
-    resource = dbt_resource()
-    reported = subprocess.run(
-        [resource.dbt_executable, "--version"], capture_output=True, text=True, check=True
-    ).stdout
-    assert f"installed: {resource._cli_version}" in reported
-
-
-# the dbt assets' specs and checks, as JSON, with dbt-core imported first (as dagster-dbt would
-# use it) or not (as pipelines/transform.py imports dagster-dbt)
-_SPECS = """
-import json, re, sys
-if sys.argv[1] == "with-dbt-core":
-    import dbt.version
-from pipelines.transform import cdap_dbt_models
-import dagster_dbt.compat
-def described(value):  # objects without their addresses
-    return re.sub(r" at 0x[0-9a-f]+", "", str(value))
-specs = sorted(
-    (s.key.to_user_string(), s.group_name, sorted(d.asset_key.to_user_string() for d in s.deps),
-     sorted((k, described(v)) for k, v in s.metadata.items()), s.description, s.tags,
-     str(s.code_version), sorted(s.kinds))
-    for s in cdap_dbt_models.specs
-)
-checks = sorted(
-    (c.key.to_user_string(), c.blocking, str(c.additional_deps), c.description, str(c.metadata))
-    for c in cdap_dbt_models.check_specs
-)
-print(json.dumps([dagster_dbt.compat.DBT_PYTHON_VERSION is None, specs, checks]))
-"""
-
-
-def test_dagster_dbt_makes_the_same_assets_and_checks_without_dbt_core():
-    def specs(mode: str) -> list:
-        return json.loads(
-            subprocess.run(
-                [sys.executable, "-c", _SPECS, mode], capture_output=True, text=True, check=True
-            ).stdout
-        )
-
-    hidden, with_dbt_core = specs("hidden"), specs("with-dbt-core")
-    assert hidden[0] and not with_dbt_core[0]  # dagster-dbt saw dbt-core in one only
-    assert len(hidden[1]) > 40 and len(hidden[2]) > 80
-    assert hidden[1:] == with_dbt_core[1:]
+from pipelines import config
+from pipelines.run import RefreshOutcome
+from pipelines.transform import project as transform
+from pipelines.transform.project import prepare_warehouse_target, warehouse_target_path
 
 
 def test_one_target_folder_per_warehouse_and_gone_with_it(tmp_path):
@@ -78,13 +26,29 @@ def test_one_target_folder_per_warehouse_and_gone_with_it(tmp_path):
     assert not kept_folder.exists()
 
 
-def test_project_fingerprint_is_stable():
-    assert project_fingerprint() == project_fingerprint()
-    assert len(project_fingerprint()) == 64
+def test_the_project_fingerprint_follows_every_source_file(tmp_path, monkeypatch):
+    """The docs page is reused while the fingerprint stands: any edit to a model, macro, seed,
+    test or the project's configuration must change it; files dbt writes must not."""
+    project = tmp_path / "dbt_project"
+    for name in ("models/marts", "macros", "seeds"):
+        shutil.copytree(config.DBT_PROJECT_DIR / name, project / name)
+    shutil.copy(config.DBT_PROJECT_DIR / "dbt_project.yml", project / "dbt_project.yml")
+    monkeypatch.setattr(transform, "DBT_PROJECT_DIR", project)
+    before = transform.project_fingerprint()
+    (project / "target").mkdir()
+    (project / "target" / "manifest.json").write_text("{}")
+    assert transform.project_fingerprint() == before  # dbt's own output does not count
+    model = project / "models" / "marts" / "dim_area.sql"
+    model.write_text(model.read_text() + "\n-- a comment\n")
+    after_model = transform.project_fingerprint()
+    assert after_model != before
+    seed = project / "seeds" / "areas.csv"
+    seed.write_text(seed.read_text() + "\n")
+    assert transform.project_fingerprint() not in (before, after_model)
 
 
 def _outcome(tmp_path, has_published_marts):
-    paths = settings.Settings(
+    paths = config.Settings(
         raw_dir=tmp_path / "raw", warehouse=tmp_path / "w.duckdb", marts_dir=tmp_path / "marts"
     )
     return RefreshOutcome(
