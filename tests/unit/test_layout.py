@@ -1,0 +1,220 @@
+"""The Python side a maintainer can change safely: importing changes nothing, the settings are
+the only reader of the environment, only public APIs of other packages, stages as folders."""
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+
+from pipelines import config
+
+PACKAGE = config.PROJECT_ROOT / "pipelines"
+STAGES = {
+    "contract",
+    "ingest",
+    "checks",
+    "transform",
+    "disclosure",
+    "publish",
+    "extracts",
+    "ops",
+    "synthetic",
+}
+
+
+def package_modules() -> list[str]:
+    return sorted(
+        ".".join(path.relative_to(config.PROJECT_ROOT).with_suffix("").parts).removesuffix(
+            ".__init__"
+        )
+        for path in PACKAGE.rglob("*.py")
+    )
+
+
+def python_files() -> list:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+# Imports every module in a fresh interpreter, then reports what changed: the environment, the
+# umask and the files of the project and of Dagster's home.
+_IMPORT_ALL = """
+import importlib, json, os, sys
+from pathlib import Path
+root, home, modules = Path(sys.argv[1]), Path(sys.argv[2]), json.loads(sys.argv[3])
+skip = {".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache"}
+def tree():
+    found = {}
+    for folder, names, files in os.walk(root):
+        names[:] = [n for n in names if n not in skip]
+        for name in files:
+            path = Path(folder) / name
+            try:
+                found[str(path)] = path.stat().st_mtime_ns
+            except OSError:
+                pass
+    return found
+environment, files, umask = dict(os.environ), tree(), os.umask(0o022)
+os.umask(umask)
+for module in modules:
+    importlib.import_module(module)
+after_umask = os.umask(umask)
+changed = sorted(p for p, t in tree().items() if files.get(p) != t)
+changed += sorted(set(files) - set(tree()))
+print(json.dumps({
+    "environment": sorted(k for k in set(environment) | set(os.environ)
+                          if environment.get(k) != os.environ.get(k)),
+    "files": changed,
+    "umask_changed": after_umask != umask,
+    "home_exists": home.exists(),
+}))
+"""
+
+
+def test_importing_every_module_writes_nothing_and_sets_nothing(tmp_path):
+    modules = package_modules()
+    assert len(modules) > 40 and "pipelines.definitions" in modules
+    home = tmp_path / "dagster_home"  # does not exist: importing must not make it
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("CDAP_", "DAGSTER_", "DBT_", "GX_", "DO_NOT_TRACK"))
+    }
+    environment.update(DAGSTER_HOME=str(home), PYTHONDONTWRITEBYTECODE="1")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _IMPORT_ALL,
+            str(config.PROJECT_ROOT),
+            str(home),
+            json.dumps(modules),
+        ],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=config.PROJECT_ROOT,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    changes = json.loads(result.stdout.strip().splitlines()[-1])
+    assert changes == {
+        "environment": [],
+        "files": [],
+        "umask_changed": False,
+        "home_exists": False,
+    }
+
+
+def test_only_the_settings_module_reads_or_writes_the_environment():
+    readers = sorted(
+        str(path.relative_to(config.PROJECT_ROOT))
+        for path in python_files()
+        if re.search(r"\bos\.environ\b|\bgetenv\b|\bputenv\b", path.read_text())
+    )
+    assert readers == ["pipelines/config.py"]
+
+
+# documented in the Python reference as the way to end a process without its clean-up
+_PUBLIC_DESPITE_UNDERSCORE = {("os", "_exit")}
+
+
+def private_uses(path) -> list[str]:
+    """Private names of other packages a module reaches: imported from them, imported from a
+    private module of theirs (such as dagster._core), or read as an attribute of one."""
+    tree = ast.parse(path.read_text())
+    foreign_modules: dict[str, str] = {}  # local name -> module
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "pipelines":
+                    continue
+                if any(part.startswith("_") for part in alias.name.split(".")):
+                    found.append(f"import {alias.name}")
+                foreign_modules[alias.asname or alias.name.split(".")[0]] = alias.name
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.split(".")[0] == "pipelines":
+                continue
+            if any(part.startswith("_") for part in node.module.split(".")):
+                found.append(f"from {node.module} import ...")
+            for alias in node.names:
+                if alias.name.startswith("_"):
+                    found.append(f"from {node.module} import {alias.name}")
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+            and isinstance(node.value, ast.Name)
+            and node.value.id in foreign_modules
+            and (foreign_modules[node.value.id], node.attr) not in _PUBLIC_DESPITE_UNDERSCORE
+        ):
+            found.append(f"{foreign_modules[node.value.id]}.{node.attr}")
+    return found
+
+
+def test_no_private_name_of_another_package_is_used():
+    uses = {
+        str(path.relative_to(config.PROJECT_ROOT)): private_uses(path)
+        for path in python_files()
+        if private_uses(path)
+    }
+    assert uses == {}
+
+
+def test_the_private_name_check_finds_what_it_is_for(tmp_path):
+    module = tmp_path / "module.py"
+    module.write_text(
+        "import atexit\n"
+        "from dagster._core.storage import thing\n"
+        "from dagster_dbt import _private\n"
+        "import os\n"
+        "atexit._run_exitfuncs()\n"
+        "os._exit(0)\n"
+    )
+    assert private_uses(module) == [
+        "from dagster._core.storage import ...",
+        "from dagster_dbt import _private",
+        "atexit._run_exitfuncs",
+    ]
+
+
+def test_stages_are_folders_with_at_most_five_modules_at_the_top():
+    top = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert len(top) <= 5, top
+    assert top == ["cli.py", "config.py", "definitions.py", "run.py", "warehouse.py"]
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert folders == STAGES
+
+
+def test_nothing_outside_dbt_names_a_staging_or_intermediate_model():
+    pattern = re.compile(r"\b(intermediate|staging)\.(int|stg)_\w+|\b(int|stg)_\w+__\w+")
+    sources = [*python_files(), *PACKAGE.rglob("*.sql")]
+    named = {
+        str(path.relative_to(config.PROJECT_ROOT)): pattern.findall(path.read_text())
+        for path in sources
+        if pattern.search(path.read_text())
+    }
+    assert named == {}
+
+
+# What a reader of the project, the dbt docs or the packs must never be sent to: the team's
+# own specifications, or their notation for the 12-month window.
+_CITATION = re.compile(r"metrics\.md|raw-data\.md|stack-notes\.md|design\.md|\.\./shared|W\(E\)")
+
+
+def test_no_text_cites_the_specifications():
+    roots = [PACKAGE, config.DBT_PROJECT_DIR, config.PROJECT_ROOT / "expectations"]
+    skip = {"target", "logs", "dbt_packages", "__pycache__"}
+    citing = sorted(
+        str(path.relative_to(config.PROJECT_ROOT))
+        for root in roots
+        for path in root.rglob("*")
+        if path.is_file()
+        and not skip & set(path.relative_to(config.PROJECT_ROOT).parts)
+        and path.suffix in {".py", ".sql", ".yml", ".md", ".csv", ".json"}
+        and _CITATION.search(path.read_text(encoding="utf-8"))
+    )
+    assert citing == []
