@@ -19,6 +19,7 @@ import duckdb
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pipelines import config  # noqa: E402
 from pipelines.disclosure import audit, shareable, suppression  # noqa: E402
 from pipelines.disclosure.shareable import PublishedMart  # noqa: E402
 
@@ -55,7 +56,9 @@ def main() -> int:
         con = duckdb.connect()
         con.execute(f"ATTACH '{args.warehouse}' AS warehouse (READ_ONLY)")
         started = time.perf_counter()
-        protection = shareable.protect(con, "warehouse", mart, "warehouse.marts.dim_area")
+        protection = shareable.protect(
+            con, "warehouse", mart, "warehouse.marts.dim_area", home_area=config.DEFAULT_HOME_AREA
+        )
         timings["protect (total)"].append(time.perf_counter() - started)
         con.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -6,9 +6,9 @@ by hand: they say what must hold of the published numbers. GX is imported inside
 functions: it costs seconds, and the definitions load without it.
 """
 
+import gc
 import json
 import logging
-import gc
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field

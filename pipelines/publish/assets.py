@@ -61,7 +61,7 @@ def publish_marts(
     warehouse_path = warehouse.path
     marts_dir = Path(marts_folder.path)
     # every check of this run has been evaluated by now (the publication depends on them all)
-    checks = quality_report.checks_of_run(context.instance, context.run_id)
+    checks = quality_report.checks_of_run(context.instance, context.run.run_id)
 
     # A warning on a disclosure-controlled mart is evaluated on the restricted numbers: its
     # outcome (and its count of failing rows) could say something about a hidden cell, so the
@@ -90,11 +90,11 @@ def publish_marts(
         marts_dir / quality_report.REPORT_NAME,
         published=marts_dir / config.PUBLISHED_DUCKDB_NAME,
     )
-    stats = context.instance.get_run_stats(context.run_id)
+    stats = context.instance.get_run_stats(context.run.run_id)
     run_record.write_run_record(
         marts_dir,
         run_record.run_record(
-            context.run_id,
+            context.run.run_id,
             "published",
             stats.start_time,
             time.time(),

@@ -4,11 +4,14 @@ with
 
 comparable as (
 
-    select outcomes.*, metrics.polarity
+    select
+        outcomes.*,
+        metrics.polarity
     from fct_outcomes as outcomes
     inner join dim_metric as metrics
         on outcomes.metric_id = metrics.metric_id
-    where outcomes.breakdown = 'all' and outcomes.unit <> 'count'
+    where
+        outcomes.breakdown = 'all' and outcomes.unit <> 'count'
         and outcomes.area_type = 'local_authority'
 
 ),
@@ -37,9 +40,10 @@ neighbour_values as (
     inner join lists
         on area.area_code = lists.area_code
     left join comparable as neighbour
-        on neighbour.metric_id = area.metric_id
-        and neighbour.area_code = lists.comparator_area_code
-        and neighbour.period_end_date = area.period_end_date
+        on
+            area.metric_id = neighbour.metric_id
+            and lists.comparator_area_code = neighbour.area_code
+            and area.period_end_date = neighbour.period_end_date
 
 ),
 
@@ -69,18 +73,32 @@ ranked as (
         area.area_code,
         area.period_end_date,
         count(*) filter (
-            where others.value is not null
-            and case when area.polarity = 'higher_is_better' then others.value > area.value
-                else others.value < area.value end
+            where neighbour_row.value is not null
+            and case
+                when area.polarity = 'higher_is_better' then neighbour_row.value > area.value
+                else neighbour_row.value < area.value
+            end
         ) + 1 as rank_among_neighbours,
-        count(others.value) + 1 as areas_ranked
+        count(neighbour_row.value) + 1 as areas_ranked
     from comparable as area
-    inner join neighbour_values as others
-        on area.metric_id = others.metric_id
-        and area.area_code = others.area_code
-        and area.period_end_date = others.period_end_date
+    inner join neighbour_values as neighbour_row
+        on
+            area.metric_id = neighbour_row.metric_id
+            and area.area_code = neighbour_row.area_code
+            and area.period_end_date = neighbour_row.period_end_date
     where area.value is not null
     group by all
+
+),
+
+list_versions as (
+
+    select distinct
+        area_code,
+        neighbours_listed,
+        list_name,
+        version_date
+    from lists
 
 )
 
@@ -106,22 +124,24 @@ select
     case
         when area.lower_95 is null or summary.neighbour_average is null then 'not_compared'
         when summary.neighbour_average between area.lower_95 and area.upper_95 then 'similar'
-        when (area.lower_95 > summary.neighbour_average)
+        when
+            (area.lower_95 > summary.neighbour_average)
             = (area.polarity = 'higher_is_better') then 'better'
         else 'worse'
     end as comparison_to_neighbours,
     lists.list_name as comparators_list,
     lists.version_date as comparators_version_date
 from comparable as area
-inner join (select distinct area_code, neighbours_listed, list_name, version_date from lists)
-    as lists
+inner join list_versions as lists
     on area.area_code = lists.area_code
 inner join summary
-    on area.metric_id = summary.metric_id
-    and area.area_code = summary.area_code
-    and area.period_end_date = summary.period_end_date
+    on
+        area.metric_id = summary.metric_id
+        and area.area_code = summary.area_code
+        and area.period_end_date = summary.period_end_date
 left join ranked
-    on area.metric_id = ranked.metric_id
-    and area.area_code = ranked.area_code
-    and area.period_end_date = ranked.period_end_date
+    on
+        area.metric_id = ranked.metric_id
+        and area.area_code = ranked.area_code
+        and area.period_end_date = ranked.period_end_date
 order by area.metric_id, area.area_code, area.period_end_date

@@ -65,8 +65,8 @@ def _death(
 def standardised_rate(deaths: list[dict], population: list[dict], area: str, last_year: int):
     """The area's directly standardised death rate per 100,000 over the three registration
     years to last_year, with its 95% interval: (rate, lower, upper) by Dobson's method
-    (pipelines.transform.interval_reference.dobson). A reference reading, used to calibrate the register and to
-    derive the ONS rates."""
+    (pipelines.transform.interval_reference.dobson). A reference reading, used to calibrate the
+    register and to derive the ONS rates."""
     from pipelines.transform import interval_reference as stats
 
     years = range(last_year - 2, last_year + 1)

@@ -11,6 +11,8 @@ import csv
 import math
 from pathlib import Path
 
+from pipelines.config import DBT_PROJECT_DIR
+
 Z_95 = 1.959964
 Z_998 = 3.090232
 LEVELS = {"95": (Z_95, 0.05), "998": (Z_998, 0.002)}
@@ -139,9 +141,7 @@ def trend_chi_squared(
     return trend**2 / variance, math.copysign(1.0, trend)
 
 
-EXACT_SEED = (
-    Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "exact_poisson_limits.csv"
-)
+EXACT_SEED = DBT_PROJECT_DIR / "seeds" / "exact_poisson_limits.csv"
 
 
 def exact_poisson_rows() -> list[dict[str, object]]:

@@ -135,7 +135,7 @@ def private_uses(path) -> list[str]:
                     found.append(f"import {alias.name}")
                 foreign_modules[alias.asname or alias.name.split(".")[0]] = alias.name
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if node.module.split(".")[0] == "pipelines":
+            if node.module.split(".")[0] in ("pipelines", "__future__"):
                 continue
             if any(part.startswith("_") for part in node.module.split(".")):
                 found.append(f"from {node.module} import ...")

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.disclosure.shareable import PublishedMart
+from pipelines.disclosure.shareable import PublishedMart, published_marts
 from pipelines.publish import files as publish
 
 
@@ -43,4 +43,4 @@ def test_marts_without_disclosure_meta_are_refused(tmp_path):
         ' "config": {"meta": {"publish": true}}}}}'
     )
     with pytest.raises(ValueError, match="fct_new"):
-        publish.published_marts(manifest)
+        published_marts(manifest)

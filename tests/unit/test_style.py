@@ -1,5 +1,6 @@
 """The lint of the README passes: ruff on the Python, sqlfluff (dbt templater, the rules of
-.sqlfluff) on every model and singular test."""
+.sqlfluff) on every model and singular test, and on the SQL files beside the pipeline's modules
+(their own templater: pipelines/.sqlfluff)."""
 
 import os
 import subprocess
@@ -33,6 +34,20 @@ def test_sqlfluff_passes_on_the_dbt_project(tmp_path):
         ],
         cwd=ROOT,
         env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_sqlfluff_passes_on_the_sql_beside_the_python():
+    sqlfluff = Path(sys.executable).parent / "sqlfluff"
+    files = sorted((ROOT / "pipelines").rglob("*.sql"))
+    assert files, "no SQL files found beside the pipeline's modules"
+    # from pipelines/, so that its .sqlfluff (placeholder templater) applies
+    result = subprocess.run(
+        [str(sqlfluff), "lint", ".", "--nocolor"],
+        cwd=ROOT / "pipelines",
         capture_output=True,
         text=True,
     )
