@@ -12,21 +12,21 @@ from pipelines.config import Settings
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    current = Settings.build(args.raw_dir, args.warehouse, args.marts_dir)
-    config.prepare_process(current)
-    if not current.raw_dir.is_dir():
-        print(f"cdap refresh: the raw folder {current.raw_dir} does not exist.", file=sys.stderr)
+    settings = Settings.build(args.raw_dir, args.warehouse, args.marts_dir)
+    config.prepare_process(settings)
+    if not settings.raw_dir.is_dir():
+        print(f"cdap refresh: the raw folder {settings.raw_dir} does not exist.", file=sys.stderr)
         return 2
-    print(f"Refreshing from {current.raw_dir}")
-    print(f"  warehouse: {current.warehouse}")
-    print(f"  marts:     {current.marts_dir}", flush=True)
+    print(f"Refreshing from {settings.raw_dir}")
+    print(f"  warehouse: {settings.warehouse}")
+    print(f"  marts:     {settings.marts_dir}", flush=True)
     from pipelines.checks import suites
 
     suites.start_validation_worker()  # GX loads on the other core while Dagster loads here
     try:
         from pipelines.run import run_refresh
 
-        outcome = run_refresh(current)
+        outcome = run_refresh(settings)
     finally:
         suites.stop_validation_worker()
     print()
@@ -58,9 +58,9 @@ def _extract(args: argparse.Namespace) -> int:
     from pipelines.extracts.pack import ExtractError, build_pack
     from pipelines.extracts.writers import WRITERS
 
-    current = Settings.build(marts_dir=args.marts_dir)
+    settings = Settings.build(marts_dir=args.marts_dir)
     try:
-        pack = build_pack(current.marts_dir, args.area, args.period)
+        pack = build_pack(settings.marts_dir, args.area, args.period)
     except ExtractError as error:
         print(f"cdap extract: {error}", file=sys.stderr)
         return 2
@@ -151,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # every file a command writes is owner-only unless it is opened to readers on purpose
+    # (the publication, an extract)
+    os.umask(config.OWNER_ONLY_UMASK)
     return args.handler(args)
 
 
@@ -159,7 +162,8 @@ def entrypoint() -> None:
     finalisation of Dagster, dbt and DuckDB objects takes about 2 s and only prints DuckDB
     2.0's benign "leaked instances" wall (nanobind). Every file, connection and child process
     is closed by then (the refresh stops its validation worker itself): the logs and standard
-    streams are flushed, and the process ends without the finalisation."""
+    streams are flushed, and the process ends without the finalisation. (So an exit handler
+    registered with `atexit` does not run: release what needs releasing before this point.)"""
     code = main()
     logging.shutdown()
     sys.stdout.flush()

@@ -90,7 +90,7 @@ class Settings:
 
     @property
     def lock_path(self) -> Path:
-        return self.warehouse.with_name(self.warehouse.name + ".lock")
+        return lock_path_of(self.warehouse)
 
     @property
     def refresh_log(self) -> Path:
@@ -100,6 +100,11 @@ class Settings:
     def stopped_report(self) -> Path:
         """The data-quality report of a refresh that published nothing (it may name rows)."""
         return self.beside_warehouse(".quality_report.md")
+
+
+def lock_path_of(warehouse: Path) -> Path:
+    """The single-writer lock of a warehouse, beside it."""
+    return warehouse.with_name(warehouse.name + ".lock")
 
 
 # -- the two tiers on disk ------------------------------------------------------------------------
@@ -170,14 +175,25 @@ TELEMETRY_OFF = {
 }
 # The dagster.yaml of a DAGSTER_HOME this project makes: Dagster honours only this setting.
 DAGSTER_YAML = "telemetry:\n  enabled: false\n"
-# What earlier versions wrote (an event log class that no longer exists): brought up to date.
-_EARLIER_DAGSTER_YAML = """telemetry:
-  enabled: false
-event_log_storage:
-  module: pipelines.dagster_storage
-  class: SqliteEventLogStorageKeepingEngines
-  config: {}
-"""
+# An event log class earlier versions of the project named in dagster.yaml, since removed:
+# Dagster could not start with it named, so the setting is taken out (Dagster's own storage
+# reads the same files).
+_REMOVED_EVENT_LOG_MODULE = "pipelines.dagster_storage"
+
+
+def _dagster_yaml_brought_up_to_date(path: Path) -> None:
+    """Write the project's dagster.yaml where there is none; take the removed event log class
+    out of one that names it (whatever else the file says stays)."""
+    import yaml
+
+    if not path.exists():
+        path.write_text(DAGSTER_YAML)
+        return
+    content = yaml.safe_load(path.read_text()) or {}
+    storage = content.get("event_log_storage")
+    if isinstance(storage, dict) and storage.get("module") == _REMOVED_EVENT_LOG_MODULE:
+        del content["event_log_storage"]
+        path.write_text(yaml.safe_dump(content, sort_keys=False))
 
 
 def prepare_process(settings: Settings) -> None:
@@ -189,9 +205,7 @@ def prepare_process(settings: Settings) -> None:
         os.environ.setdefault(name, value)
     os.environ[DAGSTER_HOME_ENV] = str(settings.dagster_home)
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    dagster_yaml = settings.dagster_home / "dagster.yaml"
-    if not dagster_yaml.exists() or dagster_yaml.read_text() == _EARLIER_DAGSTER_YAML:
-        dagster_yaml.write_text(DAGSTER_YAML)
+    _dagster_yaml_brought_up_to_date(settings.dagster_home / "dagster.yaml")
     restrict_to_owner(settings)
 
 
@@ -211,7 +225,10 @@ _environment_lock = threading.Lock()
 def dbt_environment(warehouse: Path, memory_limit: str) -> Iterator[None]:
     """The warehouse path in the environment of a dbt invocation only. dagster-dbt starts dbt
     with a copy of this process's environment (it takes no environment of its own), so the
-    values are set while the invocation starts its process, then taken away again."""
+    values are set while the invocation starts its process, then taken away again, also when
+    it fails. Keep the block around the `dbt.cli(...)` call alone: while it is open every
+    thread of the process sees the values, and it is not re-entrant (one dbt command starts at
+    a time)."""
     variables = dbt_variables(warehouse, memory_limit)
     with _environment_lock:
         before = {name: os.environ.get(name) for name in variables}

@@ -15,7 +15,7 @@ from pipelines.extracts.assets import build_extracts_definitions
 from pipelines.ingest.assets import RawFolder, build_ingest_definitions
 from pipelines.ops.automation import build_ops_definitions
 from pipelines.ops.lock import Warehouse
-from pipelines.publish.assets import MartsFolder, build_publish_definitions
+from pipelines.publish.assets import MartsFolder, Partnership, build_publish_definitions
 from pipelines.transform import project
 from pipelines.transform.assets import build_dbt_assets, mart_asset_keys
 
@@ -30,7 +30,8 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             dbt_memory_limit=settings.duckdb_memory_limit,
         ),
         "raw_folder": RawFolder(path=str(settings.raw_dir)),
-        "marts_folder": MartsFolder(path=str(settings.marts_dir), home_area=settings.home_area),
+        "marts_folder": MartsFolder(path=str(settings.marts_dir)),
+        "partnership": Partnership(home_area=settings.home_area),
         "dbt": project.dbt_resource(),
     }
 

@@ -200,7 +200,7 @@ def persistent_instance(settings: Settings) -> dg.DagsterInstance:
 
 
 def run_refresh(
-    current: Settings,
+    settings: Settings,
     instance: dg.DagsterInstance | None = None,
     echo: Echo | None = _echo_stdout,
 ) -> RefreshOutcome:
@@ -209,15 +209,15 @@ def run_refresh(
     from pipelines.definitions import FULL_REFRESH_JOB, prepared_definitions
     from pipelines.publish.assets import PUBLISHED_MARTS_KEY
 
-    job = prepared_definitions(current).resolve_job_def(FULL_REFRESH_JOB)
+    job = prepared_definitions(settings).resolve_job_def(FULL_REFRESH_JOB)
     run_config = None
     if echo is not None:
         job = job.with_logger_defs({"progress": _progress_logger(echo)})
         run_config = {"loggers": {"progress": {}}}
-    active_instance = instance or persistent_instance(current)
+    active_instance = instance or persistent_instance(settings)
     # dbt's own log (which dagster-dbt writes to stdout) goes to a file beside the warehouse;
     # the progress lines go to the terminal.
-    log_path = current.refresh_log
+    log_path = settings.refresh_log
     config.open_folder(log_path.parent)
     with _LogFile(log_path) as log, contextlib.redirect_stdout(log):
         # The persistent instance of DAGSTER_HOME by default, so `dagster dev` lists the run.
@@ -233,37 +233,26 @@ def run_refresh(
     has_published_marts = result.is_node_success(PUBLISHED_MARTS_KEY.to_python_identifier())
     published = []
     if has_published_marts:
-        published = sorted(p for p in current.marts_dir.iterdir() if not p.name.startswith("."))
+        published = sorted(p for p in settings.marts_dir.iterdir() if not p.name.startswith("."))
     failures = [] if result.success else _failures(result)
     checks = quality_report.checks_of_run(active_instance, result.run_id)
-    report_path = current.marts_dir / REPORT_NAME
+    report_path = settings.marts_dir / REPORT_NAME
     if not result.success:
-        stats = active_instance.get_run_stats(result.run_id)
-        run_record.write_run_record(
-            current.marts_dir,
-            run_record.run_record(
-                result.run_id,
-                "stopped",
-                stats.start_time,
-                stats.end_time,
-                raw_dir=current.raw_dir,
-                warehouse_path=current.warehouse,
-                marts_dir=current.marts_dir,
-                failures=failures,
-            ),
+        run_record.record_unpublished_run(
+            active_instance, result.run_id, "stopped", settings, failures
         )
     if not has_published_marts:
         # the marts folder keeps the last good publication (and its report) untouched
-        report_path = current.stopped_report
-        quarantined = quality_report.quarantine_summary(current.warehouse)
+        report_path = settings.stopped_report
+        quarantined = quality_report.quarantine_summary(settings.warehouse)
         report_path.write_text(
             quality_report.render(checks, quarantined, "stopped, nothing published", failures),
             encoding="utf-8",
         )
-    data_quality = quality_report.summary(current.warehouse, checks, report_path)
+    data_quality = quality_report.summary(settings.warehouse, checks, report_path)
     return RefreshOutcome(
         result.success,
-        current,
+        settings,
         result.run_id,
         failures,
         published,

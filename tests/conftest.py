@@ -29,13 +29,16 @@ def copy_publication(source: Path, target: Path) -> Path:
 
 
 def run_refresh_in(raw_dir: Path, warehouse: Path, marts_dir: Path):
-    """A full refresh on the given folders, through the same code path as `cdap refresh`."""
+    """A full refresh on the given folders, through the same code path as `cdap refresh`
+    (`run_refresh`), in Dagster's in-memory instance rather than the Dagster home's."""
     import dagster as dg
 
     from pipelines.run import run_refresh
 
     settings = config.Settings.build(raw_dir, warehouse, marts_dir)
-    with dg.instance_for_test() as instance:
+    # Dagster's in-memory instance: the same run, its events kept in memory rather than in
+    # SQLite files (about 10 ms an event, 450 events a refresh)
+    with dg.DagsterInstance.ephemeral() as instance:
         return run_refresh(settings, instance=instance, echo=None)
 
 

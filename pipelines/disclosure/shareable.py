@@ -419,7 +419,8 @@ def protect(
     outcomes_mart: PublishedMart,
     areas_relation: str,
     previous: Path | None = None,
-    home_area: str | None = None,
+    *,
+    home_area: str,
 ) -> Protection:
     """Decide the suppression of fct_outcomes, attack the result, widen where the attack
     succeeds, and refuse after rule.MAX_AUDIT_ROUNDS. `previous`: the fct_outcomes Parquet of the
@@ -455,7 +456,7 @@ def protect(
             compositions,
             memberships,
             widen,
-            home_areas=frozenset({home_area} if home_area else ()),
+            home_areas=frozenset({home_area}),
             fixed=carried,
         )
         rows = decisions.rows.merge(

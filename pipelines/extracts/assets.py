@@ -8,7 +8,7 @@ import dagster as dg
 from pipelines import config
 from pipelines.extracts.pack import AreaNotPublished, build_pack
 from pipelines.extracts.writers import write_html, write_xlsx
-from pipelines.publish.assets import PUBLISHED_MARTS_KEY, MartsFolder
+from pipelines.publish.assets import PUBLISHED_MARTS_KEY, MartsFolder, Partnership
 
 PACKS_FOLDER = "packs"
 
@@ -32,11 +32,11 @@ def write_pack_atomically(pack, folder: Path, writer, suffix: str) -> Path:
     "(disclosure-controlled) marts.",
 )
 def home_area_pack(
-    context: dg.AssetExecutionContext, marts_folder: MartsFolder
+    context: dg.AssetExecutionContext, marts_folder: MartsFolder, partnership: Partnership
 ) -> dg.MaterializeResult:
     marts_dir = Path(marts_folder.path)
     try:
-        pack = build_pack(marts_dir, marts_folder.home_area)
+        pack = build_pack(marts_dir, partnership.home_area)
     except AreaNotPublished as error:
         # a regional or national run need not hold the home area: the marts stand without it
         message = f"no home-area pack: {error} (set {config.HOME_AREA_ENV} to one of them)"

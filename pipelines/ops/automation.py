@@ -9,7 +9,7 @@ import dagster as dg
 
 from pipelines import contract
 from pipelines.config import Settings
-from pipelines.ops.run_record import fingerprint, run_record, write_run_record
+from pipelines.ops.run_record import fingerprint, record_unpublished_run
 
 
 def monthly_schedule(job: object) -> dg.ScheduleDefinition:
@@ -70,19 +70,12 @@ def failure_recorder(job: object, settings: Settings) -> dg.SensorDefinition:
         "refreshes write theirs when they publish).",
     )
     def _record(context: dg.RunFailureSensorContext) -> None:
-        stats = context.instance.get_run_stats(context.dagster_run.run_id)
-        write_run_record(
-            settings.marts_dir,
-            run_record(
-                context.dagster_run.run_id,
-                "failed",
-                stats.start_time,
-                stats.end_time,
-                raw_dir=settings.raw_dir,
-                warehouse_path=settings.warehouse,
-                marts_dir=settings.marts_dir,
-                failures=[context.failure_event.message or "run failed"],
-            ),
+        record_unpublished_run(
+            context.instance,
+            context.dagster_run.run_id,
+            "failed",
+            settings,
+            [context.failure_event.message or "run failed"],
         )
 
     return _record

@@ -24,7 +24,7 @@ def single_writer(warehouse: Path, timeout: float, log=None) -> Iterator[None]:
     """Hold an exclusive lock on the warehouse for a whole run. DuckDB allows one writer per
     file across processes: a second refresh (UI, command line, sensor) waits its turn, and is
     refused with a clear message when the first holds on past the timeout."""
-    lock_path = warehouse.with_name(warehouse.name + ".lock")
+    lock_path = config.lock_path_of(warehouse)
     config.open_folder(lock_path.parent)
     with lock_path.open("a+") as handle:
         deadline = time.monotonic() + timeout

@@ -8,7 +8,10 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dagster import DagsterInstance
+
 from pipelines import config, contract, warehouse
+from pipelines.config import Settings
 
 RUN_RECORD_NAME = "run_record.jsonl"
 
@@ -121,3 +124,24 @@ def run_record(
         "data_quality": data_quality or [],
         "failures": failures or [],
     }
+
+
+def record_unpublished_run(
+    instance: DagsterInstance, run_id: str, status: str, settings: Settings, failures: list[str]
+) -> Path:
+    """The run record of a refresh that published nothing: stopped on the command line, or
+    failed in the UI (recorded by the failure sensor)."""
+    stats = instance.get_run_stats(run_id)
+    return write_run_record(
+        settings.marts_dir,
+        run_record(
+            run_id,
+            status,
+            stats.start_time,
+            stats.end_time,
+            raw_dir=settings.raw_dir,
+            warehouse_path=settings.warehouse,
+            marts_dir=settings.marts_dir,
+            failures=failures,
+        ),
+    )

@@ -21,15 +21,22 @@ from pipelines.publish.files import publish
 from pipelines.transform.project import (
     dbt_project,
     project_fingerprint,
+    release_dbt_adapters,
     warehouse_target_path,
 )
 
 
 class MartsFolder(dg.ConfigurableResource):
-    """Where the shareable publication goes (Parquet + read-only DuckDB for BI tools), and the
-    partnership's own area: its headline values show in the UI, its pack is made with it."""
+    """Where the shareable publication goes (Parquet + read-only DuckDB for BI tools)."""
 
     path: str
+
+
+class Partnership(dg.ConfigurableResource):
+    """The partnership the warehouse serves: its own area's headline values show in the UI,
+    its pack is made with every refresh, and the suppression keeps its cells shown where it
+    has a choice."""
+
     home_area: str = config.DEFAULT_HOME_AREA
 
 
@@ -56,6 +63,7 @@ def publish_marts(
     warehouse: Warehouse,
     marts_folder: MartsFolder,
     raw_folder: RawFolder,
+    partnership: Partnership,
 ) -> dg.MaterializeResult:
     marts = published_marts(dbt_project().manifest_path)
     warehouse_path = warehouse.path
@@ -81,7 +89,7 @@ def publish_marts(
             ]
         return quality_report.render(shown_checks, quarantined, "published", notes=findings)
 
-    publication = publish(warehouse_path, marts_dir, marts, report, marts_folder.home_area)
+    publication = publish(warehouse_path, marts_dir, marts, report, home_area=partnership.home_area)
     for path in publication.files:
         context.log.info(f"published {path}")
     data_quality = quality_report.summary(
@@ -129,7 +137,7 @@ def publish_marts(
                 for name, value in publication.disclosure.items()
                 if value is not None
             },
-            **headline_values(publication.marts_dir, marts_folder.home_area),
+            **headline_values(publication.marts_dir, partnership.home_area),
         }
     )
 
@@ -198,7 +206,10 @@ def dbt_docs_asset(
                 raise_on_error=True,
                 target_path=folder,
             )
-        invocation.wait()
+        try:
+            invocation.wait()
+        finally:
+            release_dbt_adapters()
         pages.mkdir(parents=True, exist_ok=True)
         for older in pages.glob(f"{glob.escape(database)}-{'[0-9a-f]' * 16}.html"):
             older.unlink(missing_ok=True)  # made for an earlier version of the project

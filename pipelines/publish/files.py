@@ -29,6 +29,7 @@ from pipelines.disclosure.shareable import (
     select_for,
 )
 from pipelines.publish import neighbours
+from pipelines.warehouse import sql_literal
 
 # Older BI drivers (DuckDB 1.5) cannot open files in DuckDB 2.0's format.
 PUBLISHED_STORAGE_VERSION = "v1.5.0"
@@ -90,14 +91,14 @@ def _protect_outcomes(
         outcomes[0],
         f"warehouse.{areas.relation}",
         previous if previous.is_file() else None,
-        home_area,
+        home_area=home_area,
     )
 
 
 def _write_parquet(con: duckdb.DuckDBPyConnection, name: str, folder: Path) -> int:
     """Copy a published table to <folder>/<name>.parquet; its row count."""
     con.execute(
-        f"COPY published.main.{name} TO '{folder / (name + '.parquet')}' "
+        f"COPY published.main.{name} TO {sql_literal(str(folder / (name + '.parquet')))} "
         "(FORMAT parquet, COMPRESSION zstd)"
     )
     return con.execute(f"SELECT count(*) FROM published.main.{name}").fetchone()[0]
@@ -108,7 +109,8 @@ def publish(
     marts_dir: Path,
     marts: list[PublishedMart],
     report: Callable[[list[str]], str] | None = None,
-    home_area: str = config.DEFAULT_HOME_AREA,
+    *,
+    home_area: str,
 ) -> Publication:
     """Write every mart through disclosure control to Parquet and a BI DuckDB file, check the
     shareable copy, then move them into marts_dir. Nothing in marts_dir changes until every
@@ -125,9 +127,10 @@ def publish(
         con = duckdb.connect()
         try:
             con.execute(
-                f"ATTACH '{bi_file}' AS published (STORAGE_VERSION '{PUBLISHED_STORAGE_VERSION}')"
+                f"ATTACH {sql_literal(str(bi_file))} AS published "
+                f"(STORAGE_VERSION '{PUBLISHED_STORAGE_VERSION}')"
             )
-            con.execute(f"ATTACH '{warehouse}' AS warehouse (READ_ONLY)")
+            con.execute(f"ATTACH {sql_literal(str(warehouse))} AS warehouse (READ_ONLY)")
             # what to hide, decided and audited before anything is written
             protection = _protect_outcomes(con, marts, marts_dir, home_area)
             tables = {}

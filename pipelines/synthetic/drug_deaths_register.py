@@ -67,7 +67,7 @@ def standardised_rate(deaths: list[dict], population: list[dict], area: str, las
     years to last_year, with its 95% interval: (rate, lower, upper) by Dobson's method
     (pipelines.transform.interval_reference.dobson). A reference reading, used to calibrate the
     register and to derive the ONS rates."""
-    from pipelines.transform import interval_reference as stats
+    from pipelines.transform import interval_reference
 
     years = range(last_year - 2, last_year + 1)
     bands = list(contract.ESP2013_BANDS)
@@ -79,7 +79,7 @@ def standardised_rate(deaths: list[dict], population: list[dict], area: str, las
     for row in population:
         if row["area_code"] == area and row["year"] in years:
             people[bands.index(row["age_band"])] += row["population"]
-    return stats.dobson(counts, people, list(_ESP2013_WEIGHTS))
+    return interval_reference.dobson(counts, people, list(_ESP2013_WEIGHTS))
 
 
 def deaths_rows(

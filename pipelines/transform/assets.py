@@ -18,6 +18,7 @@ from pipelines.transform.project import (
     loaded_seeds,
     prepare_warehouse_target,
     record_seeds,
+    release_dbt_adapters,
     seeds_fingerprint,
 )
 from pipelines.warehouse import MARTS_SCHEMA, RAW_SCHEMA
@@ -72,7 +73,10 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             record_seeds(path, None)  # until this build has loaded and tested them
         with config.dbt_environment(path, warehouse.dbt_memory_limit):
             invocation = dbt.cli(arguments, context=context, target_path=target_path)
-        yield from invocation.stream()
+        try:
+            yield from invocation.stream()
+        finally:
+            release_dbt_adapters()
         if invocation.is_successful() and not keeps_seeds:
             record_seeds(path, fingerprint)
 

@@ -63,8 +63,22 @@ def prepare(settings: Settings) -> Path:
                 invocation = dbt_resource().cli(
                     ["parse", "--quiet"], target_path=project.target_path
                 )
-            invocation.wait()
+            try:
+                invocation.wait()
+            finally:
+                release_dbt_adapters()
     return manifest
+
+
+def release_dbt_adapters() -> None:
+    """Drop the dbt adapter dagster-dbt opens in this process for each dbt command (it holds
+    a named semaphore of dbt's own process pool). Released here, the semaphore is unlinked when
+    the invocation is collected, instead of being reported as leaked when the command line ends
+    without the interpreter's clean-up."""
+    if "dbt.adapters.factory" in sys.modules:
+        from dbt.adapters.factory import reset_adapters
+
+        reset_adapters()
 
 
 # -- what a warehouse's builds keep ----------------------------------------------------------------

@@ -6,7 +6,6 @@ import os
 import stat
 import subprocess
 import sys
-from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -147,7 +146,7 @@ def test_the_restricted_tier_is_owner_only_after_a_refresh(refreshed):
     assert mode(current.warehouse) == 0o600
     assert mode(refreshed.log_path) == 0o600
     assert mode(config.DBT_PROJECT_DIR / "target") == 0o700
-    assert mode(Path(os.environ["DAGSTER_HOME"])) == 0o700
+    assert mode(current.dagster_home) == 0o700
     # the shareable tier stays readable
     assert mode(current.marts_dir) == 0o755
     for path in current.marts_dir.iterdir():

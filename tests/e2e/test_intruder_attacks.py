@@ -126,7 +126,9 @@ def two_publications(refreshed, tmp_path_factory):
     earlier = copy_publication(root / "marts", root / "kept_by_the_intruder")
     # this month's: the shared refresh's warehouse published over last month's files
     marts = shareable.published_marts(dbt_project().manifest_path)
-    publish.publish(refreshed.settings.warehouse, root / "marts", marts)
+    publish.publish(
+        refreshed.settings.warehouse, root / "marts", marts, home_area=refreshed.settings.home_area
+    )
     return earlier, root / "marts"
 
 
@@ -177,7 +179,9 @@ def test_a_row_the_warehouse_has_changed_since_is_published_as_it_was(refreshed,
     row is published again as it was, and what is derived from the new number is blanked."""
     marts = shareable.published_marts(dbt_project().manifest_path)
     folder = tmp_path / "marts"
-    publish.publish(refreshed.settings.warehouse, folder, marts)
+    publish.publish(
+        refreshed.settings.warehouse, folder, marts, home_area=refreshed.settings.home_area
+    )
     earlier = pd.read_parquet(folder / "fct_outcomes.parquet")
     row = (
         (earlier.metric_id == "adults_in_treatment")
@@ -188,7 +192,9 @@ def test_a_row_the_warehouse_has_changed_since_is_published_as_it_was(refreshed,
     earlier.loc[row, ["numerator", "value"]] = [2499.0, 2499.0]  # the warehouse now has 2,500
     (folder / "fct_outcomes.parquet").chmod(0o644)
     earlier.to_parquet(folder / "fct_outcomes.parquet")
-    publication = publish.publish(refreshed.settings.warehouse, folder, marts)
+    publication = publish.publish(
+        refreshed.settings.warehouse, folder, marts, home_area=refreshed.settings.home_area
+    )
     current = pd.read_parquet(folder / "fct_outcomes.parquet")
     assert current.loc[row, "numerator"].tolist() == [2499.0]
     assert publication.protection.rows_changed_since == 1

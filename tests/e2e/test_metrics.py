@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from pipelines import config
-from pipelines.transform import interval_reference as stats
+from pipelines.transform import interval_reference
 
 LEICESTER = "E06000016"
 
@@ -53,7 +53,8 @@ def test_death_rate_is_significantly_worse_than_england(outcomes):
 
 
 def test_dsr_interval_matches_the_reference_dobson(refreshed):
-    """The SQL Dobson interval equals pipelines.stats on the same deaths and populations."""
+    """The SQL Dobson interval equals the Python reference's (interval_reference.dobson) on the
+    same deaths and populations."""
     con = duckdb.connect(str(refreshed.settings.warehouse), read_only=True)
     deaths = dict(
         con.execute(
@@ -77,7 +78,7 @@ def test_dsr_interval_matches_the_reference_dobson(refreshed):
             "SELECT standard_population FROM reference.esp2013 ORDER BY band_lower_age"
         ).fetchall()
     ]
-    expected = stats.dobson(
+    expected = interval_reference.dobson(
         [deaths.get(i, 0) for i in range(19)], [people[i] for i in range(19)], weights
     )
     got = con.execute(
@@ -200,7 +201,8 @@ def test_scorecard_and_reconciliation(refreshed):
 
 def test_scorecard_tests_match_the_python_reference(refreshed):
     """Every z statistic and trend statistic of the scorecard, recomputed from fct_outcomes
-    (and the DSR's variance) by pipelines.stats, on the restricted warehouse."""
+    (and the DSR's variance) by the Python reference (interval_reference), on the restricted
+    warehouse."""
     con = duckdb.connect(str(refreshed.settings.warehouse), read_only=True)
     try:
         rows = con.execute("""
@@ -239,17 +241,17 @@ def test_scorecard_tests_match_the_python_reference(refreshed):
         if pd.isna(row.value) or pd.isna(row.previous_value):
             expected = None
         elif row.interval_method == "wilson":
-            expected = stats.two_proportions_z(
+            expected = interval_reference.two_proportions_z(
                 row.numerator, row.denominator, row.previous_numerator, row.previous_denominator
             )
         elif row.interval_method == "dobson":
-            expected = stats.two_dsrs_z(
+            expected = interval_reference.two_dsrs_z(
                 row.value, row.variance, row.previous_value, row.previous_variance
             )
         elif row.unit == "count":
-            expected = stats.two_poisson_z(row.numerator, 1, row.previous_numerator, 1)
+            expected = interval_reference.two_poisson_z(row.numerator, 1, row.previous_numerator, 1)
         else:
-            expected = stats.two_poisson_z(
+            expected = interval_reference.two_poisson_z(
                 row.numerator, row.denominator, row.previous_numerator, row.previous_denominator
             )
         if expected is None:
@@ -260,12 +262,12 @@ def test_scorecard_tests_match_the_python_reference(refreshed):
         if not pd.isna(row.trend_chi_squared):
             ends = pd.date_range(end=row.period_end_date, periods=5, freq="12ME")
             five = [points.loc[(row.metric_id, row.area_code, e.date())] for e in ends]
-            statistic, sign = stats.trend_chi_squared(
+            statistic, sign = interval_reference.trend_chi_squared(
                 [p.numerator for p in five], [p.denominator for p in five]
             )
             assert row.trend_chi_squared == pytest.approx(statistic, rel=1e-9), row
             rising = row.recent_trend.startswith("increasing")
-            if statistic >= stats.TREND_CHI_SQUARED_999:
+            if statistic >= interval_reference.TREND_CHI_SQUARED_999:
                 assert rising == (sign > 0), row
             else:
                 assert row.recent_trend == "no_significant_change", row

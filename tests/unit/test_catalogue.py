@@ -5,7 +5,9 @@ from pipelines.transform import catalogue
 
 def test_readme_metric_table_is_generated_from_the_catalogue():
     readme = catalogue.README.read_text(encoding="utf-8")
-    assert catalogue.readme_with_table(readme) == readme, "run python -m pipelines.catalogue"
+    assert catalogue.readme_with_table(readme) == readme, (
+        "run python -m pipelines.transform.catalogue"
+    )
 
 
 def test_dbt_docs_block_is_generated_from_the_catalogue():

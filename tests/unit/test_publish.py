@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.config import DEFAULT_HOME_AREA
 from pipelines.disclosure.shareable import PublishedMart, published_marts
 from pipelines.publish import files as publish
 
@@ -22,7 +23,7 @@ def test_failed_publication_leaves_previous_files_untouched(tmp_path, monkeypatc
     warehouse, marts_dir = tmp_path / "w.duckdb", tmp_path / "marts"
     make_warehouse(warehouse)
     marts = [PublishedMart("dim_thing", "marts.dim_thing", "reference", ())]
-    publish.publish(warehouse, marts_dir, marts)
+    publish.publish(warehouse, marts_dir, marts, home_area=DEFAULT_HOME_AREA)
     before = {p.name: p.read_bytes() for p in marts_dir.iterdir()}
 
     def broken_replace(src, dst):
@@ -30,7 +31,7 @@ def test_failed_publication_leaves_previous_files_untouched(tmp_path, monkeypatc
 
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError):
-        publish.publish(warehouse, marts_dir, marts)
+        publish.publish(warehouse, marts_dir, marts, home_area=DEFAULT_HOME_AREA)
     after = {p.name: p.read_bytes() for p in marts_dir.iterdir()}
     assert after == before  # and no temporary folder left behind
 

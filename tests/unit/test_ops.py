@@ -9,12 +9,15 @@ import dagster as dg
 import pytest
 
 from pipelines.config import Settings
-from pipelines.definitions import prepared_definitions
-from pipelines.ops import lock as operations
+from pipelines.definitions import build_definitions
+from pipelines.ops import lock
+from pipelines.transform import project
 
 
 def definitions(raw_dir):
-    return prepared_definitions(Settings.build(raw_dir=raw_dir))
+    settings = Settings.build(raw_dir=raw_dir)
+    project.prepare(settings)  # the manifest the dbt assets are built from
+    return build_definitions(settings)
 
 
 @pytest.fixture
@@ -82,7 +85,7 @@ def test_a_second_writer_waits_then_gets_the_lock(tmp_path):
     release = threading.Event()
 
     def first():
-        with operations.single_writer(warehouse, timeout=5):
+        with lock.single_writer(warehouse, timeout=5):
             order.append("first in")
             release.wait(5)
             order.append("first out")
@@ -91,11 +94,11 @@ def test_a_second_writer_waits_then_gets_the_lock(tmp_path):
     thread.start()
     while not order:
         time.sleep(0.01)
-    busy = pytest.raises(operations.WarehouseBusy, match="being refreshed by pid")
-    with busy, operations.single_writer(warehouse, timeout=0.3):
+    busy = pytest.raises(lock.WarehouseBusy, match="being refreshed by pid")
+    with busy, lock.single_writer(warehouse, timeout=0.3):
         pass
     threading.Timer(0.3, release.set).start()
-    with operations.single_writer(warehouse, timeout=5):
+    with lock.single_writer(warehouse, timeout=5):
         order.append("second in")
     thread.join()
     assert order == ["first in", "first out", "second in"]

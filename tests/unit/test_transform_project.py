@@ -3,11 +3,11 @@
 import shutil
 
 import duckdb
+from pipelines.project.project import prepare_warehouse_target, warehouse_target_path
 
 from pipelines import config
 from pipelines.run import RefreshOutcome
-from pipelines.transform import project as transform
-from pipelines.transform.project import prepare_warehouse_target, warehouse_target_path
+from pipelines.transform import project
 
 
 def test_one_target_folder_per_warehouse_and_gone_with_it(tmp_path):
@@ -33,18 +33,18 @@ def test_the_project_fingerprint_follows_every_source_file(tmp_path, monkeypatch
     for name in ("models/marts", "macros", "seeds"):
         shutil.copytree(config.DBT_PROJECT_DIR / name, project / name)
     shutil.copy(config.DBT_PROJECT_DIR / "dbt_project.yml", project / "dbt_project.yml")
-    monkeypatch.setattr(transform, "DBT_PROJECT_DIR", project)
-    before = transform.project_fingerprint()
+    monkeypatch.setattr(project, "DBT_PROJECT_DIR", project)
+    before = project.project_fingerprint()
     (project / "target").mkdir()
     (project / "target" / "manifest.json").write_text("{}")
-    assert transform.project_fingerprint() == before  # dbt's own output does not count
+    assert project.project_fingerprint() == before  # dbt's own output does not count
     model = project / "models" / "marts" / "dim_area.sql"
     model.write_text(model.read_text() + "\n-- a comment\n")
-    after_model = transform.project_fingerprint()
+    after_model = project.project_fingerprint()
     assert after_model != before
     seed = project / "seeds" / "areas.csv"
     seed.write_text(seed.read_text() + "\n")
-    assert transform.project_fingerprint() not in (before, after_model)
+    assert project.project_fingerprint() not in (before, after_model)
 
 
 def _outcome(tmp_path, has_published_marts):
@@ -74,12 +74,12 @@ def test_a_failure_before_the_publication_says_nothing_was_published(tmp_path):
 
 def test_the_warehouse_records_the_seeds_it_holds(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
-    assert transform.loaded_seeds(warehouse) is None  # no warehouse yet
+    assert project.loaded_seeds(warehouse) is None  # no warehouse yet
     duckdb.connect(str(warehouse)).close()
-    assert transform.loaded_seeds(warehouse) is None  # a warehouse that never recorded them
-    fingerprint = transform.seeds_fingerprint()
-    transform.record_seeds(warehouse, fingerprint)
-    assert transform.loaded_seeds(warehouse) == fingerprint
-    transform.record_seeds(warehouse, None)  # a build that has not finished loading them
-    assert transform.loaded_seeds(warehouse) is None
-    assert len(fingerprint) == 64 and fingerprint == transform.seeds_fingerprint()
+    assert project.loaded_seeds(warehouse) is None  # a warehouse that never recorded them
+    fingerprint = project.seeds_fingerprint()
+    project.record_seeds(warehouse, fingerprint)
+    assert project.loaded_seeds(warehouse) == fingerprint
+    project.record_seeds(warehouse, None)  # a build that has not finished loading them
+    assert project.loaded_seeds(warehouse) is None
+    assert len(fingerprint) == 64 and fingerprint == project.seeds_fingerprint()

@@ -1,0 +1,116 @@
+"""The settings: built once from flags, then the environment, then the defaults; passed down to
+the resources as literal values; the warehouse path in dbt's environment only while a dbt
+command starts."""
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipelines import config
+from pipelines.config import Settings
+from pipelines.definitions import build_resources
+
+
+def test_a_flag_beats_the_environment_which_beats_the_default(tmp_path):
+    environ = {
+        config.RAW_DIR_ENV: str(tmp_path / "env_raw"),
+        config.WAREHOUSE_ENV: str(tmp_path / "env.duckdb"),
+        config.HOME_AREA_ENV: "E10000018",
+        config.LOCK_TIMEOUT_ENV: "12.5",
+        config.DUCKDB_MEMORY_LIMIT_ENV: "3GB",
+        config.DAGSTER_HOME_ENV: str(tmp_path / "home"),
+    }
+    settings = Settings.build(raw_dir=tmp_path / "flag_raw", environ=environ)
+    assert settings.raw_dir == tmp_path / "flag_raw"  # the flag
+    assert settings.warehouse == tmp_path / "env.duckdb"  # the environment
+    assert settings.marts_dir == config.DEFAULT_MARTS_DIR  # the default
+    assert (settings.home_area, settings.lock_timeout_seconds) == ("E10000018", 12.5)
+    assert settings.duckdb_memory_limit == "3GB"
+    assert settings.dagster_home == tmp_path / "home"
+    defaults = Settings.build(environ={})
+    assert defaults.home_area == config.DEFAULT_HOME_AREA
+    assert defaults.warehouse == config.DEFAULT_WAREHOUSE
+
+
+def test_paths_are_made_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.build(raw_dir="raw", warehouse="w.duckdb", marts_dir="marts", environ={})
+    assert settings.raw_dir == tmp_path / "raw" and settings.raw_dir.is_absolute()
+    assert settings.warehouse == tmp_path / "w.duckdb"
+    assert settings.lock_path == tmp_path / "w.duckdb.lock"
+
+
+def test_the_resources_hold_the_settings_as_literal_values(tmp_path):
+    settings = Settings.build(
+        tmp_path / "raw",
+        tmp_path / "w.duckdb",
+        tmp_path / "marts",
+        environ={
+            config.HOME_AREA_ENV: "LLR",
+            config.LOCK_TIMEOUT_ENV: "5",
+            config.DUCKDB_MEMORY_LIMIT_ENV: "1GB",
+        },
+    )
+    resources = build_resources(settings)
+    assert resources["warehouse"].database == str(tmp_path / "w.duckdb")
+    assert resources["warehouse"].lock_timeout_seconds == 5
+    assert resources["warehouse"].dbt_memory_limit == "1GB"
+    assert resources["raw_folder"].path == str(tmp_path / "raw")
+    assert resources["marts_folder"].path == str(tmp_path / "marts")
+    assert resources["partnership"].home_area == "LLR"
+
+
+def test_dbt_sees_the_warehouse_only_while_its_command_starts(tmp_path, monkeypatch):
+    monkeypatch.delenv(config.WAREHOUSE_ENV, raising=False)
+    monkeypatch.setenv(config.DUCKDB_MEMORY_LIMIT_ENV, "9GB")  # the user's own, put back after
+    with config.dbt_environment(tmp_path / "w.duckdb", "1GB"):
+        assert os.environ[config.WAREHOUSE_ENV] == str(tmp_path / "w.duckdb")
+        assert os.environ[config.DUCKDB_MEMORY_LIMIT_ENV] == "1GB"
+    assert config.WAREHOUSE_ENV not in os.environ
+    assert os.environ[config.DUCKDB_MEMORY_LIMIT_ENV] == "9GB"
+    with pytest.raises(RuntimeError), config.dbt_environment(tmp_path / "w.duckdb", "1GB"):
+        raise RuntimeError("dbt did not start")
+    assert config.WAREHOUSE_ENV not in os.environ  # taken away on failure too
+
+
+def _prepared_home(tmp_path: Path, content: str | None) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    if content is not None:
+        (home / "dagster.yaml").write_text(content)
+    settings = Settings.build(tmp_path / "raw", tmp_path / "w.duckdb", tmp_path / "marts")
+    old_umask = os.umask(0o022)
+    try:
+        config.prepare_process(Settings(**{**settings.__dict__, "dagster_home": home}))
+    finally:
+        os.umask(old_umask)
+    return home / "dagster.yaml"
+
+
+def test_dagster_home_gets_telemetry_off(tmp_path, monkeypatch):
+    monkeypatch.setenv(config.DAGSTER_HOME_ENV, os.environ.get(config.DAGSTER_HOME_ENV, ""))
+    written = _prepared_home(tmp_path, None)
+    assert yaml.safe_load(written.read_text()) == {"telemetry": {"enabled": False}}
+    assert written.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_an_earlier_dagster_yaml_loses_the_removed_event_log_class_only(tmp_path, monkeypatch):
+    monkeypatch.setenv(config.DAGSTER_HOME_ENV, os.environ.get(config.DAGSTER_HOME_ENV, ""))
+    earlier = (
+        "telemetry:\n  enabled: false\nrun_queue:\n  max_concurrent_runs: 2\n"
+        "event_log_storage:\n  module: pipelines.dagster_storage\n"
+        "  class: SqliteEventLogStorageKeepingEngines\n  config: {}\n"
+    )
+    written = _prepared_home(tmp_path, earlier)
+    assert yaml.safe_load(written.read_text()) == {
+        "telemetry": {"enabled": False},
+        "run_queue": {"max_concurrent_runs": 2},
+    }
+
+
+def test_a_dagster_yaml_of_the_users_own_is_left_alone(tmp_path, monkeypatch):
+    monkeypatch.setenv(config.DAGSTER_HOME_ENV, os.environ.get(config.DAGSTER_HOME_ENV, ""))
+    own = "telemetry:\n  enabled: false\nrun_monitoring:\n  enabled: true\n"
+    assert _prepared_home(tmp_path, own).read_text() == own
