@@ -3,11 +3,11 @@
 import shutil
 
 import duckdb
-from pipelines.project.project import prepare_warehouse_target, warehouse_target_path
 
 from pipelines import config
 from pipelines.run import RefreshOutcome
 from pipelines.transform import project
+from pipelines.transform.project import prepare_warehouse_target, warehouse_target_path
 
 
 def test_one_target_folder_per_warehouse_and_gone_with_it(tmp_path):
