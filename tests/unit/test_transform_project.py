@@ -29,20 +29,20 @@ def test_one_target_folder_per_warehouse_and_gone_with_it(tmp_path):
 def test_the_project_fingerprint_follows_every_source_file(tmp_path, monkeypatch):
     """The docs page is reused while the fingerprint stands: any edit to a model, macro, seed,
     test or the project's configuration must change it; files dbt writes must not."""
-    project = tmp_path / "dbt_project"
+    copy = tmp_path / "dbt_project"
     for name in ("models/marts", "macros", "seeds"):
-        shutil.copytree(config.DBT_PROJECT_DIR / name, project / name)
-    shutil.copy(config.DBT_PROJECT_DIR / "dbt_project.yml", project / "dbt_project.yml")
-    monkeypatch.setattr(project, "DBT_PROJECT_DIR", project)
+        shutil.copytree(config.DBT_PROJECT_DIR / name, copy / name)
+    shutil.copy(config.DBT_PROJECT_DIR / "dbt_project.yml", copy / "dbt_project.yml")
+    monkeypatch.setattr(project, "DBT_PROJECT_DIR", copy)
     before = project.project_fingerprint()
-    (project / "target").mkdir()
-    (project / "target" / "manifest.json").write_text("{}")
+    (copy / "target").mkdir()
+    (copy / "target" / "manifest.json").write_text("{}")
     assert project.project_fingerprint() == before  # dbt's own output does not count
-    model = project / "models" / "marts" / "dim_area.sql"
+    model = copy / "models" / "marts" / "dim_area.sql"
     model.write_text(model.read_text() + "\n-- a comment\n")
     after_model = project.project_fingerprint()
     assert after_model != before
-    seed = project / "seeds" / "areas.csv"
+    seed = copy / "seeds" / "areas.csv"
     seed.write_text(seed.read_text() + "\n")
     assert project.project_fingerprint() not in (before, after_model)
 
