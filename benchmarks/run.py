@@ -195,6 +195,10 @@ def publication_differences(a: Path, b: Path) -> dict[str, str]:
                 differences[name] = "published by one commit only"
                 continue
             left, right = f"read_parquet('{a / name}')", f"read_parquet('{b / name}')"
+            schemas = [con.execute(f"describe select * from {x}").fetchall() for x in (left, right)]
+            if schemas[0] != schemas[1]:
+                differences[name] = "columns or types differ (a change of the published schema)"
+                continue
             counts = tuple(
                 con.execute(f"select count(*) from (from {x} except all from {y})").fetchone()[0]
                 for x, y in ((left, right), (right, left))
