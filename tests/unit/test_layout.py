@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from pipelines import config
 
@@ -37,75 +38,103 @@ def python_files() -> list:
     return sorted(PACKAGE.rglob("*.py"))
 
 
-# Imports every module in a fresh interpreter, then reports what changed: the environment, the
-# umask and the files of the project and of Dagster's home.
+# Imports every module in a fresh interpreter and reports what the imports did: every file or
+# folder opened for writing, made, moved, removed or chmod-ed, every process started and every
+# environment variable set (Python's audit events, so files other tests write meanwhile do not
+# count), and any change of the environment or the umask.
 _IMPORT_ALL = """
-import importlib, json, os, sys
-from pathlib import Path
-root, home, modules = Path(sys.argv[1]), Path(sys.argv[2]), json.loads(sys.argv[3])
-skip = {".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache"}
-def tree():
-    found = {}
-    for folder, names, files in os.walk(root):
-        names[:] = [n for n in names if n not in skip]
-        found[folder] = "folder"
-        for name in files:
-            path = Path(folder) / name
-            try:
-                found[str(path)] = path.stat().st_mtime_ns
-            except OSError:
-                pass
-    return found
-environment, files, umask = dict(os.environ), tree(), os.umask(0o022)
-os.umask(umask)
+import importlib, json, os, sys, traceback
+home, modules, package = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+done = []
+def ours():
+    # the innermost frame of the package: its own statement, unless that statement is an
+    # import (then the event is what another package does when it is imported)
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        if frame.filename.startswith(package):
+            line = (frame.line or "").strip()
+            is_import = line.startswith(("import ", "from "))
+            return None if is_import else f"{frame.filename}:{frame.lineno}"
+    return None
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+WATCHED = {"os.mkdir", "os.rename", "os.remove", "os.rmdir", "os.chmod", "os.putenv",
+           "os.unsetenv", "os.truncate", "os.symlink", "os.link", "shutil.copyfile",
+           "shutil.rmtree", "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn",
+           "os.fork", "os.umask"}
+def hook(event, args):
+    if event == "open":
+        path, mode, flags = args
+        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+            isinstance(flags, int) and flags & WRITE_FLAGS)
+        if writing and path is not None and ours():
+            done.append(f"open for writing {path} at {ours()}")
+    elif event in WATCHED and ours():
+        done.append(f"{event} {args[0] if args else ''} at {ours()}")
+environment = dict(os.environ)
+umask = os.umask(0o022); os.umask(umask)
+sys.addaudithook(hook)
 for module in modules:
     importlib.import_module(module)
 after_umask = os.umask(umask)
-changed = sorted(p for p, t in tree().items() if files.get(p) != t)
-changed += sorted(set(files) - set(tree()))
 print(json.dumps({
+    "done": done,
     "environment": sorted(k for k in set(environment) | set(os.environ)
                           if environment.get(k) != os.environ.get(k)),
-    "files": changed,
     "umask_changed": after_umask != umask,
-    "home_exists": home.exists(),
+    "home_exists": os.path.exists(home),
 }))
 """
+
+
+def import_all(modules: list[str], package: Path, home: Path, cwd: Path) -> dict:
+    """What importing `modules` in a fresh interpreter did (see _IMPORT_ALL)."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("CDAP_", "DAGSTER_", "DBT_", "GX_", "DO_NOT_TRACK"))
+    }
+    environment.update(DAGSTER_HOME=str(home), PYTHONDONTWRITEBYTECODE="1", PYTHONPATH=str(cwd))
+    result = subprocess.run(
+        [sys.executable, "-c", _IMPORT_ALL, str(home), json.dumps(modules), f"{package}/"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=cwd,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_importing_every_module_writes_nothing_and_sets_nothing(tmp_path):
     modules = package_modules()
     assert len(modules) > 40 and "pipelines.definitions" in modules
     home = tmp_path / "dagster_home"  # does not exist: importing must not make it
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("CDAP_", "DAGSTER_", "DBT_", "GX_", "DO_NOT_TRACK"))
-    }
-    environment.update(DAGSTER_HOME=str(home), PYTHONDONTWRITEBYTECODE="1")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            _IMPORT_ALL,
-            str(config.PROJECT_ROOT),
-            str(home),
-            json.dumps(modules),
-        ],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=config.PROJECT_ROOT,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    changes = json.loads(result.stdout.strip().splitlines()[-1])
+    changes = import_all(modules, PACKAGE, home, config.PROJECT_ROOT)
     assert changes == {
+        "done": [],
         "environment": [],
-        "files": [],
         "umask_changed": False,
         "home_exists": False,
     }
+
+
+def test_the_import_check_sees_a_module_that_writes_or_sets(tmp_path):
+    package = tmp_path / "noisy"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "writes.py").write_text(
+        "import os\n"
+        "from pathlib import Path\n"
+        "Path(os.environ['DAGSTER_HOME']).mkdir()\n"
+        "os.environ['CDAP_WAREHOUSE'] = 'x'\n"
+    )
+    home = tmp_path / "dagster_home"
+    changes = import_all(["noisy.writes"], package, home, tmp_path)
+    assert [line.split(" at ")[0] for line in changes["done"]] == [
+        f"os.mkdir {home}",
+        "os.putenv b'CDAP_WAREHOUSE'",
+    ]
+    assert changes["environment"] == ["CDAP_WAREHOUSE"] and changes["home_exists"]
 
 
 def test_only_the_settings_module_reads_or_writes_the_environment():
