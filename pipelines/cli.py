@@ -21,7 +21,9 @@ def _refresh(args: argparse.Namespace) -> int:
     print(f"  warehouse: {settings.warehouse}")
     print(f"  marts:     {settings.marts_dir}", flush=True)
     from pipelines.checks import suites
+    from pipelines.ops import children
 
+    watchdog = children.start_watchdog()  # what this refresh starts ends with it
     suites.start_validation_worker()  # GX loads on the other core while Dagster loads here
     try:
         from pipelines.run import run_refresh
@@ -29,6 +31,7 @@ def _refresh(args: argparse.Namespace) -> int:
         outcome = run_refresh(settings)
     finally:
         suites.stop_validation_worker()
+        children.stop_watchdog(watchdog)
     print()
     print("Data quality:")
     for line in outcome.data_quality:
