@@ -19,7 +19,12 @@ def _refresh(args: argparse.Namespace) -> int:
         return 2
     print(f"Refreshing from {settings.raw_dir}")
     print(f"  warehouse: {settings.warehouse}")
-    print(f"  marts:     {settings.marts_dir}", flush=True)
+    print(f"  marts:     {settings.marts_dir}")
+    from pipelines import contract
+
+    for entry in contract.unread_entries(settings.raw_dir):
+        print(f"  not read: {entry}")
+    sys.stdout.flush()
     from pipelines.checks import suites
     from pipelines.ops import children
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines import config
+from pipelines import config, contract
 from pipelines.checks import report as quality_report
 from pipelines.checks.report import REPORT_NAME
 from pipelines.config import Settings
@@ -236,6 +236,7 @@ def run_refresh(
         published = sorted(p for p in settings.marts_dir.iterdir() if not p.name.startswith("."))
     failures = [] if result.success else _failures(result)
     checks = quality_report.checks_of_run(active_instance, result.run_id)
+    unread = contract.unread_entries(settings.raw_dir)
     report_path = settings.marts_dir / REPORT_NAME
     if not result.success:
         run_record.record_unpublished_run(
@@ -246,10 +247,12 @@ def run_refresh(
         report_path = settings.stopped_report
         quarantined = quality_report.quarantine_summary(settings.warehouse)
         report_path.write_text(
-            quality_report.render(checks, quarantined, "stopped, nothing published", failures),
+            quality_report.render(
+                checks, quarantined, "stopped, nothing published", failures, unread=unread
+            ),
             encoding="utf-8",
         )
-    data_quality = quality_report.summary(settings.warehouse, checks, report_path)
+    data_quality = quality_report.summary(settings.warehouse, checks, report_path, unread=unread)
     return RefreshOutcome(
         result.success,
         settings,

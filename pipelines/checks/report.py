@@ -66,6 +66,7 @@ def render(
     outcome: str,
     failures: list[str] = (),
     notes: list[str] = (),
+    unread: list[str] = (),
 ) -> str:
     stamp = datetime.now(UTC).replace(microsecond=0).isoformat()
     failed = [c for c in checks if not c.passed]
@@ -90,6 +91,8 @@ def render(
         mark = "pass" if c.passed else "FAIL"
         rows = "" if c.failed_rows is None else str(c.failed_rows)
         lines.append(f"| {mark} | {c.severity} | {c.asset} | {c.check} | {rows} | {c.detail} |")
+    lines += ["", "## Files in the raw folder that were not read", ""]
+    lines += [f"- {entry}" for entry in unread] or ["Every file in the raw folder was read."]
     lines += ["", "## Quarantine", ""]
     if quarantined:
         lines += [
@@ -145,6 +148,7 @@ def summary(
     checks: list[CheckLine],
     report_path: Path | None = None,
     published: Path | None = None,
+    unread: list[str] = (),
 ) -> list[str]:
     """The short data-quality summary printed at the end of every refresh, shown in the UI and
     kept in the run record: what was set aside, the warnings, and what was not produced. With
@@ -161,6 +165,7 @@ def summary(
         lines += [f"  {rows:,} from {file}: {rule}" for file, rule, rows, _ in quarantined]
     else:
         lines.append("No rows were set aside (quarantined).")
+    lines += [f"Not read: {entry}" for entry in unread]
     warnings = [c for c in checks if not c.passed and c.severity != "ERROR"]
     for check in warnings:
         lines.append(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pipelines.config import DBT_PROJECT_DIR, DEFAULT_HOME_AREA
 
@@ -343,3 +344,21 @@ def key_columns(raw_file: RawFile) -> tuple[str, ...]:
 def normalise_header(header: str) -> str:
     """How a header is compared with the contract and the forbidden list."""
     return "_".join(header.strip().lower().replace("-", " ").split())
+
+
+def unread_entries(raw_dir: Path) -> list[str]:
+    """Every file or folder in the raw folder that a refresh does not read, in plain words,
+    with the contract's nearest file name where one is close (a misnamed file is otherwise
+    believed used). Names starting with a dot (editors' and systems' own) included."""
+    import difflib
+
+    expected = [raw_file.filename for raw_file in RAW_FILES]
+    described = []
+    for entry in sorted(raw_dir.iterdir()) if raw_dir.is_dir() else []:
+        if entry.name in expected:
+            continue
+        what = "folder" if entry.is_dir() else "file"
+        close = difflib.get_close_matches(entry.name.lower(), expected, n=1, cutoff=0.85)
+        hint = f" (did you mean {close[0]}? rename it to be read)" if close else ""
+        described.append(f"{entry.name}: a {what} the contract does not name, not read{hint}")
+    return described

@@ -6,6 +6,8 @@ instead of DuckDB's generic conversion error.
 """
 
 import csv
+import re
+import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -83,7 +85,47 @@ def check_file_shape(raw_file: RawFile, path: Path) -> str:
             f"0x{data[error.start]:02X}, which is not UTF-8: the file was probably saved as "
             f"'CSV (Comma delimited)' (Windows-1252). {SAVE_AS_CSV[0].upper()}{SAVE_AS_CSV[1:]}",
         ) from error
+    _refuse_control_characters(name, data)
     return contract.content_sha256(data)
+
+
+# Bytes no spreadsheet or case-management export writes in a cell: NUL and the other control
+# characters, but the tab and the line ends. A NUL inside an identifier would make another
+# person of the row; a reader of the file cannot see any of them.
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+_CONTROL_NAMES = {0x00: "NUL", 0x1A: "end-of-file mark", 0x0B: "vertical tab", 0x0C: "form feed"}
+
+
+def _refuse_control_characters(name: str, data: bytes) -> None:
+    found = _CONTROL.search(data)
+    if found is None:
+        return
+    position, byte = found.start(), data[found.start()]
+    line_number = data.count(b"\n", 0, position) + 1
+    line_start = data.rfind(b"\n", 0, position) + 1
+    before = data[line_start:position].decode("utf-8")
+    header_line = data[: data.find(b"\n")].decode("utf-8-sig").rstrip("\r")
+    header = next(csv.reader([header_line]))
+    # the field that holds it: the commas before it on its line (quoted commas aside)
+    column = len(next(csv.reader([before]), [""])) - 1
+    where = f"column {header[column]!r}" if 0 <= column < len(header) else "a cell"
+    what = _CONTROL_NAMES.get(byte, "a control character")
+    raise RawFileError(
+        name,
+        "text without control characters",
+        f"line {line_number}, {where}, holds the byte 0x{byte:02X} ({what}), which no reader "
+        "can see and which would change the value it is in: remove it (in Excel, =CLEAN() "
+        "on the column) and export the file again",
+    )
+
+
+def has_mixed_line_endings(data: bytes) -> bool:
+    """CRLF and LF in one file, as appending to a Windows export in another editor leaves it
+    (DuckDB's reader refuses such a file)."""
+    crlf = data.count(b"\r\n")
+    return 0 < crlf < data.count(b"\n")
 
 
 @dataclass(frozen=True)
@@ -176,6 +218,33 @@ def load_raw_file(
         return IngestResult(raw_file, False, 0, None, None, path)
 
     digest = check_file_shape(raw_file, path)
+    with tempfile.TemporaryDirectory(prefix="cdap-ingest-") as scratch:
+        readable = _with_one_line_ending(path, Path(scratch))
+        return _load_checked_file(con, raw_file, readable, path, digest, today)
+
+
+def _with_one_line_ending(path: Path, scratch: Path) -> Path:
+    """The file itself, or where its line ends are mixed a copy with every CRLF made LF (the
+    same rows and values: a line end inside a quoted cell becomes LF too)."""
+    data = path.read_bytes()
+    if not has_mixed_line_endings(data):
+        return path
+    copy = scratch / path.name
+    copy.write_bytes(data.replace(b"\r\n", b"\n"))
+    return copy
+
+
+def _load_checked_file(
+    con: duckdb.DuckDBPyConnection,
+    raw_file: RawFile,
+    path: Path,
+    original: Path,
+    digest: str,
+    today: date | None,
+) -> IngestResult:
+    """Load a file that passed check_file_shape: `path` is what is read, `original` what the
+    user named."""
+    table = raw_table(raw_file.name)
     header = read_header(path)
     positions = check_header(raw_file, header)
     # null padding and quoted line breaks together need DuckDB's serial reader.
@@ -243,4 +312,4 @@ def load_raw_file(
             f"SELECT greatest({', '.join(f'max({quote_identifier(c)})' for c in date_columns)}) "
             f"FROM {table}"
         ).fetchone()[0]
-    return IngestResult(raw_file, True, quality.rows_kept, as_of, digest, path, quality)
+    return IngestResult(raw_file, True, quality.rows_kept, as_of, digest, original, quality)

@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
 
-from pipelines import config
+from pipelines import config, contract
 from pipelines.checks import report as quality_report
 from pipelines.disclosure.shareable import published_marts
 from pipelines.ingest.assets import RawFolder
@@ -67,6 +67,7 @@ def publish_marts(
 ) -> dg.MaterializeResult:
     marts = published_marts(dbt_project().manifest_path)
     warehouse_path = warehouse.path
+    unread = contract.unread_entries(Path(raw_folder.path))
     marts_dir = Path(marts_folder.path)
     # every check of this run has been evaluated by now (the publication depends on them all)
     checks = quality_report.checks_of_run(context.instance, context.run.run_id)
@@ -87,7 +88,9 @@ def publish_marts(
                 "report (their outcome is worked out on numbers the publication hides): see "
                 "the run in Dagster",
             ]
-        return quality_report.render(shown_checks, quarantined, "published", notes=findings)
+        return quality_report.render(
+            shown_checks, quarantined, "published", notes=findings, unread=unread
+        )
 
     publication = publish(warehouse_path, marts_dir, marts, report, home_area=partnership.home_area)
     for path in publication.files:
@@ -97,6 +100,7 @@ def publish_marts(
         shown_checks,
         marts_dir / quality_report.REPORT_NAME,
         published=marts_dir / config.PUBLISHED_DUCKDB_NAME,
+        unread=unread,
     )
     stats = context.instance.get_run_stats(context.run.run_id)
     run_record.write_run_record(

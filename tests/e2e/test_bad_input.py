@@ -293,6 +293,10 @@ def quarantine_run(tmp_path_factory):
     # serves both: neither changes what the other tests look at)
     population = read(raw, "population.csv")
     write(raw, "population.csv", [r for r in population if r[:4] != GAP])
+    # and what the refresh does not read: a misnamed optional file, another extract, a folder
+    for name in UNREAD_FILES:
+        (raw / name).write_text("area_code,value\nE06000016,1\n", encoding="utf-8")
+    (raw / "police").mkdir()
     # The folder's first refresh finds population.csv without its population column and stops;
     # the file is put back and the refresh run again on the same warehouse and marts folder
     # (test_rerun_after_the_fix_just_works). The rows above are set aside by the second.
@@ -306,6 +310,18 @@ def quarantine_run(tmp_path_factory):
 
 
 GAP = ["E06000016", "2023", "female", "90+"]
+UNREAD_FILES = ("fingertips_benchmark.csv", "treatment_outcomes.csv")
+
+
+def test_what_the_refresh_does_not_read_is_named_with_the_nearest_name(quarantine_run):
+    outcome, _, stopped = quarantine_run
+    for run in (outcome, stopped):  # in the published report, and the stopped one
+        report = run.report_path.read_text()
+        summary = "\n".join(run.data_quality)
+        for text in (report, summary):
+            assert "fingertips_benchmark.csv" in text and "fingertips_benchmarks.csv?" in text
+            assert "treatment_outcomes.csv" in text and "police: a folder" in text
+            assert "did you mean treatment_journeys" not in text
 
 
 @pytest.mark.parametrize("case", sorted(QUARANTINED))

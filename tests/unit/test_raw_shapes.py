@@ -105,3 +105,32 @@ def test_thousands_separators_are_refused_with_the_fix(tmp_path):
 )
 def test_what_is_not_a_csv_file_is_refused_in_plain_words(tmp_path, prepare, expected):
     assert expected in refused(tmp_path, prepare)
+
+
+@pytest.mark.parametrize("raw_file", SHIPPED, ids=[f.name for f in SHIPPED])
+def test_mixed_line_endings_load_the_same(raw_file, tmp_path):
+    """A Windows export appended to in another editor: CRLF on the first half of the lines, LF
+    on the rest. The same rows and values as the plain file."""
+    lines = (SAMPLE_RAW_DIR / raw_file.filename).read_bytes().split(b"\n")
+    half = len(lines) // 2
+    mixed = b"\r\n".join(lines[:half]) + b"\r\n" + b"\n".join(lines[half:])
+    (tmp_path / raw_file.filename).write_bytes(mixed)
+    pd.testing.assert_frame_equal(loaded(raw_file, tmp_path), loaded(raw_file, SAMPLE_RAW_DIR))
+
+
+@pytest.mark.parametrize(
+    "byte, name", [(b"\x00", "NUL"), (b"\x1a", "end-of-file mark"), (b"\x07", "control")]
+)
+def test_a_control_character_in_a_cell_is_refused_with_line_and_column(tmp_path, byte, name):
+    def prepare(path: Path) -> None:
+        lines = sample_text().splitlines(keepends=True)
+        header = next(csv.reader([lines[0]]))
+        position = header.index("client_id")
+        cells = next(csv.reader([lines[3]]))
+        cells[position] = cells[position][:2] + byte.decode() + cells[position][2:]
+        lines[3] = ",".join(cells) + "\n"
+        path.write_text("".join(lines), encoding="utf-8")
+
+    message = refused(tmp_path, prepare)
+    assert "line 4" in message and "'client_id'" in message and name in message
+    assert f"0x{byte[0]:02X}" in message
