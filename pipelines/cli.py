@@ -13,10 +13,11 @@ from pipelines.config import Settings
 
 def _refresh(args: argparse.Namespace) -> int:
     settings = Settings.build(args.raw_dir, args.warehouse, args.marts_dir)
-    config.prepare_process(settings)
-    if not settings.raw_dir.is_dir():
-        print(f"cdap refresh: the raw folder {settings.raw_dir} does not exist.", file=sys.stderr)
+    problem = config.path_problem(settings)
+    if problem is not None:
+        print(f"cdap refresh: {problem}", file=sys.stderr)
         return 2
+    config.prepare_process(settings)
     print(f"Refreshing from {settings.raw_dir}")
     print(f"  warehouse: {settings.warehouse}")
     print(f"  marts:     {settings.marts_dir}")

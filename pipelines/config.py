@@ -102,6 +102,41 @@ class Settings:
         return self.beside_warehouse(".quality_report.md")
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def path_problem(settings: Settings) -> str | None:
+    """What is wrong with the three paths, in one sentence, before any work is done: the raw
+    folder missing, the marts folder a file, record-level data that would land in (or be read
+    from) the folder BI tools read."""
+    raw, marts, warehouse = settings.raw_dir, settings.marts_dir, settings.warehouse
+    if not raw.is_dir():
+        what = "is a file, not a folder" if raw.exists() else "does not exist"
+        return f"the raw folder {raw} {what}: give the folder that holds the raw CSV files."
+    if marts.exists() and not marts.is_dir():
+        return (
+            f"the marts folder {marts} is a file, not a folder: give a folder (it is made if "
+            "it does not exist) for the publication."
+        )
+    if _inside(marts, raw) or _inside(raw, marts):
+        return (
+            f"the marts folder {marts} and the raw folder {raw} are the same folder or one is "
+            "inside the other: BI tools read the marts folder, so the record-level raw files "
+            "must not be in it. Give two separate folders."
+        )
+    if _inside(warehouse, marts):
+        return (
+            f"the warehouse {warehouse} is inside the marts folder {marts}: it holds "
+            "record-level data, and BI tools read the marts folder. Keep it elsewhere."
+        )
+    if warehouse.is_dir():
+        return f"the warehouse {warehouse} is a folder: give the path of a DuckDB file."
+    if any(parent.exists() and not parent.is_dir() for parent in warehouse.parents):
+        return f"the warehouse {warehouse} cannot be made: a file stands where a folder should."
+    return None
+
+
 def lock_path_of(warehouse: Path) -> Path:
     """The single-writer lock of a warehouse, beside it."""
     return warehouse.with_name(warehouse.name + ".lock")

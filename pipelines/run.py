@@ -96,12 +96,25 @@ class RefreshOutcome:
                 f"Refresh complete. Marts published to {self.settings.marts_dir} "
                 f"(data-quality report: {self.report_path})"
             )
-        reasons = "; ".join(self.failures) or "a step failed (see the run in Dagster)"
+        reasons = "; ".join(self.failures).rstrip(".") or "a step failed (see the run in Dagster)"
         if self.has_published_marts:
             return (
                 f"The marts passed every check and were published to {self.settings.marts_dir} "
                 f"(data-quality report: {self.report_path}), then the refresh stopped: "
                 f"{reasons}. Run the refresh again to finish what follows the publication."
+                + (f" Full log: {self.log_path}" if self.log_path else "")
+            )
+        if any(LOCK_HELD in failure for failure in self.failures):
+            return (
+                f"The refresh did not start: {reasons}. Nothing was read or published: "
+                f"{self.settings.marts_dir} holds the previous publication, unchanged, until "
+                "the other refresh publishes. Run this one again once it has finished (or "
+                f"set {config.LOCK_TIMEOUT_ENV} to wait longer)."
+            )
+        if any(DISK_FULL_WORDS in failure for failure in self.failures):
+            return (
+                f"The refresh stopped: {reasons}. Nothing was published: whatever is in "
+                f"{self.settings.marts_dir} is the previous publication, unchanged."
                 + (f" Full log: {self.log_path}" if self.log_path else "")
             )
         return (
@@ -122,9 +135,9 @@ def _user_message(error) -> str:
         if not (error.cls_name or "").startswith("Dagster"):
             message = error.message.strip().split("\n")[0]
             # drop the exception's (dotted) class name in front of the message
-            return re.sub(rf"^[\w.]*{re.escape(error.cls_name or '')}: ", "", message)
+            return plain_words(re.sub(rf"^[\w.]*{re.escape(error.cls_name or '')}: ", "", message))
         error = error.cause
-    return outermost.message.strip().split("\n")[0]
+    return plain_words(outermost.message.strip().split("\n")[0])
 
 
 def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
@@ -146,7 +159,34 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
             )
     for event in result.get_step_failure_events():
         failures.append(f"step {event.step_key}: {_user_message(event.step_failure_data.error)}")
+    if not failures:  # the run failed before any step: a resource (the lock), or the run itself
+        for kind in ("RESOURCE_INIT_FAILURE", "PIPELINE_FAILURE", "RUN_FAILURE"):
+            errors = [
+                event.event_specific_data.error
+                for event in result.all_events
+                if event.event_type_value == kind
+                and getattr(event.event_specific_data, "error", None) is not None
+            ]
+            if errors:
+                failures.append(_user_message(errors[0]))
+                break
     return failures
+
+
+LOCK_HELD = "is being refreshed by"  # the words of ops.lock.WarehouseBusy
+DISK_FULL_WORDS = "the disk is full"
+_DISK_FULL = re.compile(r"No space left on device|\[Errno 28\]|disk is full", re.IGNORECASE)
+
+
+def plain_words(message: str) -> str:
+    """A failure in words a user can act on, where the machine's own words say little."""
+    if _DISK_FULL.search(message):
+        return (
+            f"{DISK_FULL_WORDS} (no space left on device). Free some space on the disk that "
+            "holds the warehouse, its folder or the marts folder, then run the refresh again "
+            f"(the system said: {message})"
+        )
+    return message
 
 
 class _LogFile(io.TextIOBase):
@@ -208,6 +248,10 @@ def run_refresh(
     home (so `dagster dev` lists the run)."""
     from pipelines.definitions import FULL_REFRESH_JOB, prepared_definitions
     from pipelines.publish.assets import PUBLISHED_MARTS_KEY
+
+    problem = config.path_problem(settings)
+    if problem is not None:  # refused before any work: nothing read, nothing written
+        return RefreshOutcome(False, settings, "", [problem])
 
     job = prepared_definitions(settings).resolve_job_def(FULL_REFRESH_JOB)
     run_config = None

@@ -103,3 +103,28 @@ def test_run_record_traces_a_publication_to_its_inputs(refreshed):
     assert record["configuration"]["raw_dir"] == str(SAMPLE_RAW_DIR)
     assert record["code_version"] and record["published"]["fct_outcomes"] > 0
     assert record["started_at"] <= record["ended_at"]
+
+
+def test_a_refresh_that_gives_up_waiting_says_who_holds_the_warehouse(tmp_path):
+    """The lock held by another process past the timeout: the outcome names the holder (pid and
+    since when), says nothing was read or published, and what to do."""
+    import dagster as dg
+
+    from pipelines.ops.lock import single_writer
+    from pipelines.run import run_refresh
+
+    settings = config.Settings.build(
+        config.PROJECT_ROOT / "data" / "raw",
+        tmp_path / "w.duckdb",
+        tmp_path / "marts",
+        environ={config.LOCK_TIMEOUT_ENV: "1"},
+    )
+    with single_writer(settings.warehouse, 5), dg.DagsterInstance.ephemeral() as instance:
+        outcome = run_refresh(settings, instance=instance, echo=None)
+    assert not outcome.success
+    text = outcome.explanation()
+    assert "is being refreshed by pid" in text and "since" in text and "waited 1 s" in text
+    assert "did not start" in text and config.LOCK_TIMEOUT_ENV in text
+    assert "a step failed" not in text
+    # nothing published; the run record says the refresh stopped
+    assert sorted(p.name for p in (tmp_path / "marts").iterdir()) == ["run_record.jsonl"]

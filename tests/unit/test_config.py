@@ -114,3 +114,44 @@ def test_a_dagster_yaml_of_the_users_own_is_left_alone(tmp_path, monkeypatch):
     monkeypatch.setenv(config.DAGSTER_HOME_ENV, os.environ.get(config.DAGSTER_HOME_ENV, ""))
     own = "telemetry:\n  enabled: false\nrun_monitoring:\n  enabled: true\n"
     assert _prepared_home(tmp_path, own).read_text() == own
+
+
+def test_paths_that_would_put_record_level_data_before_readers_are_refused(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (tmp_path / "afile").write_text("x")
+
+    def problem(**paths):
+        defaults = {"raw_dir": raw, "warehouse": tmp_path / "w.duckdb", "marts_dir": tmp_path / "m"}
+        return config.path_problem(Settings.build(**{**defaults, **paths}, environ={}))
+
+    assert problem() is None
+    assert "does not exist" in problem(raw_dir=tmp_path / "missing")
+    assert "is a file, not a folder" in problem(marts_dir=tmp_path / "afile")
+    for marts in (raw, raw / "marts"):  # the raw folder itself, or inside it
+        assert "must not be in it" in problem(marts_dir=marts)
+    assert "must not be in it" in problem(raw_dir=raw, marts_dir=tmp_path)  # raw inside marts
+    assert "inside the marts folder" in problem(warehouse=tmp_path / "m" / "w.duckdb")
+    assert "is a folder" in problem(warehouse=raw)
+    assert "a file stands where a folder should" in problem(
+        warehouse=tmp_path / "afile" / "w.duckdb"
+    )
+
+
+def test_the_command_refuses_bad_paths_in_one_sentence_before_any_work(tmp_path, capsys):
+    from pipelines import cli
+
+    (tmp_path / "afile").write_text("x")
+    code = cli.main(
+        [
+            "refresh",
+            "--marts-dir",
+            str(tmp_path / "afile"),
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+        ]
+    )
+    error = capsys.readouterr().err
+    assert code == 2
+    assert error.count("\n") == 1 and "is a file, not a folder" in error
+    assert not (tmp_path / "w.duckdb").exists()  # nothing was done

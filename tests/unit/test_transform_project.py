@@ -83,3 +83,17 @@ def test_the_warehouse_records_the_seeds_it_holds(tmp_path):
     project.record_seeds(warehouse, None)  # a build that has not finished loading them
     assert project.loaded_seeds(warehouse) is None
     assert len(fingerprint) == 64 and fingerprint == project.seeds_fingerprint()
+
+
+def test_a_full_disk_is_said_in_plain_words(tmp_path):
+    from pipelines.run import plain_words
+
+    said = plain_words('IO Error: Could not write file "w.duckdb.wal": No space left on device')
+    assert said.startswith("the disk is full") and "Free some space" in said
+    paths = config.Settings(
+        raw_dir=tmp_path / "raw", warehouse=tmp_path / "w.duckdb", marts_dir=tmp_path / "marts"
+    )
+    outcome = RefreshOutcome(False, paths, "run", [f"step cdap_dbt_models: {said}"])
+    assert "Fix the input" not in outcome.explanation()
+    assert "previous publication, unchanged" in outcome.explanation()
+    assert plain_words("a cell is not a date") == "a cell is not a date"
