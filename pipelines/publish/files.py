@@ -31,8 +31,9 @@ from pipelines.disclosure.shareable import (
 from pipelines.publish import neighbours
 from pipelines.warehouse import sql_literal
 
-# Older BI drivers (DuckDB 1.5) cannot open files in DuckDB 2.0's format.
-PUBLISHED_STORAGE_VERSION = "v1.5.0"
+# The oldest storage format that holds the published tables: DuckDB 0.10 and later open it
+# (BI tools and drivers bundle older DuckDBs than the one that writes it).
+PUBLISHED_STORAGE_VERSION = "v1.0.0"
 AREAS_MART = "dim_area"  # tells a reader which authorities make up each partnership
 
 

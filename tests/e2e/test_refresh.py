@@ -1,6 +1,9 @@
 """End-to-end refreshes on temporary folders, through the same code path as `cdap refresh`."""
 
 import csv
+import json
+import subprocess
+import sys
 
 import duckdb
 import pandas as pd
@@ -116,3 +119,44 @@ def test_a_clean_refresh_passes_every_check_and_reports_them(refreshed):
     summary = "\n".join(refreshed.data_quality)
     assert "Warning (does not stop the refresh): ons_rate_within_warehouse_interval" in summary
     assert "No rows were set aside" in summary and "failed" not in summary
+
+
+_READ_EVERY_TABLE = """
+import duckdb, json, sys
+con = duckdb.connect(sys.argv[1], read_only=True)
+tables = [t for (t,) in con.execute(
+    "select table_name from information_schema.tables order by 1").fetchall()]
+print(json.dumps({
+    "version": duckdb.__version__,
+    "tables": {t: con.execute(f"select * from {t} order by all").fetchall() for t in tables},
+}, default=str))
+"""
+
+
+def test_the_bi_file_opens_in_an_old_duckdb(refreshed, tmp_path):
+    """BI drivers bundle older DuckDBs than the one that writes the publication: DuckDB 1.1.3,
+    installed in a throwaway environment, reads every published table to the same values."""
+    old = tmp_path / "duckdb-1.1.3"
+    subprocess.run([sys.executable, "-m", "venv", str(old)], check=True)
+    install = subprocess.run(
+        [str(old / "bin" / "python"), "-m", "pip", "install", "-q", "duckdb==1.1.3"],
+        capture_output=True,
+        text=True,
+    )
+    if install.returncode != 0:
+        pytest.skip(f"DuckDB 1.1.3 could not be installed here: {install.stderr[-300:]}")
+    bi_file = str(refreshed.settings.marts_dir / config.PUBLISHED_DUCKDB_NAME)
+    read = [
+        json.loads(
+            subprocess.run(
+                [python, "-c", _READ_EVERY_TABLE, bi_file],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        for python in (str(old / "bin" / "python"), sys.executable)
+    ]
+    assert read[0]["version"] == "1.1.3" and read[1]["version"] != "1.1.3"
+    assert len(read[0]["tables"]["fct_outcomes"]) > 1000
+    assert read[0]["tables"] == read[1]["tables"]
