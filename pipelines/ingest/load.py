@@ -180,10 +180,14 @@ def check_header(raw_file: RawFile, header: list[str]) -> dict[str, int]:
 
 
 def _cleaned(column: Column, position: int) -> str:
-    """The cell as trimmed text, with empty cells and the column's null markers as NULL."""
-    cell = f"trim(c{position})"
+    """The cell as text, with empty cells and the column's null markers as NULL. Spaces
+    around a value are trimmed, but not around a code (a code list or an area code): the
+    contract's codes are exact, so " opiate" is not opiate and is set aside by the code rule
+    (or the pattern rule), with its spaces shown, rather than read as another value."""
+    trimmed = f"trim(c{position})"
+    value = f"c{position}" if column.codes or column.pattern else trimmed
     markers = ", ".join(sql_literal(m) for m in ("", *column.null_markers))
-    return f"CASE WHEN {cell} IN ({markers}) THEN NULL ELSE {cell} END"
+    return f"CASE WHEN {trimmed} IN ({markers}) THEN NULL ELSE {value} END"
 
 
 def _typed(column: Column, cleaned: str) -> str:

@@ -134,3 +134,18 @@ def test_a_control_character_in_a_cell_is_refused_with_line_and_column(tmp_path,
     message = refused(tmp_path, prepare)
     assert "line 4" in message and "'client_id'" in message and name in message
     assert f"0x{byte[0]:02X}" in message
+
+
+@pytest.mark.parametrize("column, value", [("sex", " female"), ("referral_source", "hospital ")])
+def test_a_code_with_spaces_around_it_is_set_aside_not_read_as_the_code(tmp_path, column, value):
+    """The contract's codes are exact: " female" is not female. The row is set aside by the
+    code rule, its spaces shown, instead of counting as a woman."""
+    with_cell(7, column, value)(tmp_path / JOURNEYS.filename)
+    con = duckdb.connect()
+    load_raw_file(con, JOURNEYS, tmp_path, today=TODAY)
+    set_aside = con.execute(
+        "SELECT source_row_number, rule_id, value FROM quarantine.rows"
+    ).fetchall()
+    assert set_aside == [(7, f"code:{column}", value)]
+    kept = con.execute(f'SELECT count(*) FROM raw."{JOURNEYS.name}"').fetchone()[0]
+    assert kept == len(sample_text().splitlines()) - 2  # the header and the row set aside
