@@ -11,7 +11,6 @@ import dagster as dg
 from pipelines import config
 from pipelines.checks.assets import build_checks_definitions
 from pipelines.config import Settings
-from pipelines.extracts.assets import build_extracts_definitions
 from pipelines.ingest.assets import RawFolder, build_ingest_definitions
 from pipelines.ops.automation import build_ops_definitions
 from pipelines.ops.lock import Warehouse
@@ -37,8 +36,9 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
-    """Ingest -> dbt models and tests -> checks -> publication -> the home area's pack, the job
-    that runs them all, its schedule and sensors. The dbt project must be prepared first."""
+    """Ingest -> dbt models and tests -> checks -> publication (with the docs page and the
+    home area's pack), the job that runs them all, its schedule and sensors. The dbt project
+    must be prepared first."""
     dbt_models = build_dbt_assets()
     mart_keys = mart_asset_keys(dbt_models)
     full_refresh = dg.define_asset_job(
@@ -54,7 +54,6 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         dg.Definitions(assets=[dbt_models]),
         build_checks_definitions(mart_keys),
         build_publish_definitions(mart_keys),
-        build_extracts_definitions(),
         build_ops_definitions(full_refresh, settings),
         dg.Definitions(
             jobs=[full_refresh],

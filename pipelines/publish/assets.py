@@ -14,10 +14,11 @@ from dagster_dbt import DbtCliResource
 from pipelines import config, contract
 from pipelines.checks import report as quality_report
 from pipelines.disclosure.shareable import published_marts
+from pipelines.extracts.home_pack import write_home_area_pack
 from pipelines.ingest.assets import RawFolder
 from pipelines.ops import run_record
 from pipelines.ops.lock import Warehouse
-from pipelines.publish.files import publish
+from pipelines.publish.files import Publication, publish
 from pipelines.transform.project import (
     dbt_project,
     project_fingerprint,
@@ -53,8 +54,9 @@ def build_published_marts_asset(mart_keys: list[dg.AssetKey]) -> dg.AssetsDefini
         description="The marts after disclosure control (small numbers suppressed, and enough "
         "other cells that none can be worked out by subtraction, proven by an audit that attacks "
         "the copy before it is written), as one Parquet file per mart and a read-only DuckDB file "
-        "for BI tools, replaced atomically. Runs only when every upstream asset and blocking check "
-        "succeeded.",
+        "for BI tools, with the data-quality report, the dbt documentation page, the home area's "
+        "outcome pack and the run record: published whole, by one rename, or not at all. Runs "
+        "only when every upstream asset and blocking check succeeded.",
     )(publish_marts)
 
 
@@ -64,13 +66,15 @@ def publish_marts(
     marts_folder: MartsFolder,
     raw_folder: RawFolder,
     partnership: Partnership,
+    dbt: DbtCliResource,
 ) -> dg.MaterializeResult:
     marts = published_marts(dbt_project().manifest_path)
     warehouse_path = warehouse.path
     unread = contract.unread_entries(Path(raw_folder.path))
     marts_dir = Path(marts_folder.path)
+    run_id = context.run.run_id
     # every check of this run has been evaluated by now (the publication depends on them all)
-    checks = quality_report.checks_of_run(context.instance, context.run.run_id)
+    checks = quality_report.checks_of_run(context.instance, run_id)
 
     # A warning on a disclosure-controlled mart is evaluated on the restricted numbers: its
     # outcome (and its count of failing rows) could say something about a hidden cell, so the
@@ -92,36 +96,60 @@ def publish_marts(
             shown_checks, quarantined, "published", notes=findings, unread=unread
         )
 
-    publication = publish(warehouse_path, marts_dir, marts, report, home_area=partnership.home_area)
+    data_quality: list[str] = []
+    pack: dict[str, object] = {}
+
+    def extras(stage: Path, publication: Publication) -> None:
+        """What is published with the marts, written into the new publication's folder."""
+        shutil.copyfile(docs_page(dbt, warehouse), stage / DOCS_NAME)
+        pack.update(write_home_area_pack(stage, partnership.home_area))
+        data_quality.extend(
+            quality_report.summary(
+                warehouse_path,
+                shown_checks,
+                marts_dir / quality_report.REPORT_NAME,
+                published=stage / config.PUBLISHED_DUCKDB_NAME,
+                unread=unread,
+            )
+        )
+        # the records of the refreshes before, and this one's
+        previous = marts_dir / run_record.RUN_RECORD_NAME
+        if previous.is_file():
+            shutil.copyfile(previous, stage / run_record.RUN_RECORD_NAME)
+        stats = context.instance.get_run_stats(run_id)
+        run_record.write_run_record(
+            stage,
+            run_record.run_record(
+                run_id,
+                "published",
+                stats.start_time,
+                time.time(),
+                raw_dir=Path(raw_folder.path),
+                warehouse_path=warehouse_path,
+                marts_dir=marts_dir,
+                checks={
+                    "passed": sum(c.passed for c in checks),
+                    "failed_warnings": sum(not c.passed for c in checks),
+                },
+                published=dict(publication.tables),
+                disclosure=publication.disclosure,
+                data_quality=data_quality,
+            ),
+        )
+
+    publication = publish(
+        warehouse_path,
+        marts_dir,
+        marts,
+        report,
+        home_area=partnership.home_area,
+        run_id=run_id,
+        extras=extras,
+    )
     for path in publication.files:
         context.log.info(f"published {path}")
-    data_quality = quality_report.summary(
-        warehouse_path,
-        shown_checks,
-        marts_dir / quality_report.REPORT_NAME,
-        published=marts_dir / config.PUBLISHED_DUCKDB_NAME,
-        unread=unread,
-    )
-    stats = context.instance.get_run_stats(context.run.run_id)
-    run_record.write_run_record(
-        marts_dir,
-        run_record.run_record(
-            context.run.run_id,
-            "published",
-            stats.start_time,
-            time.time(),
-            raw_dir=Path(raw_folder.path),
-            warehouse_path=warehouse_path,
-            marts_dir=marts_dir,
-            checks={
-                "passed": sum(c.passed for c in checks),
-                "failed_warnings": sum(not c.passed for c in checks),
-            },
-            published={name: rows for name, rows in publication.tables.items()},
-            disclosure=publication.disclosure,
-            data_quality=data_quality,
-        ),
-    )
+    if "skipped" in pack:
+        context.log.warning(str(pack["skipped"]))
     if publication.protection is not None:
         for line in publication.protection.describe():
             context.log.info(line)
@@ -141,6 +169,7 @@ def publish_marts(
                 for name, value in publication.disclosure.items()
                 if value is not None
             },
+            **{f"home_area_pack/{key}": str(value) for key, value in pack.items()},
             **headline_values(publication.marts_dir, partnership.home_area),
         }
     )
@@ -178,57 +207,39 @@ def docs_pages() -> Path:
     return Path(project.project_dir) / project.target_path / "docs"
 
 
-@dg.asset(
-    key=dg.AssetKey(["published", "dbt_docs"]),
-    group_name="publication",
-    deps=[PUBLISHED_MARTS_KEY],
-    kinds={"dbt", "html"},
-    description="The dbt documentation (every model, column, test and lineage; `dbt docs "
-    "generate --static`) as one HTML file next to the marts: the BI interface's reference.",
-)
-def dbt_docs_asset(
-    context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
-    marts_folder: MartsFolder,
-    warehouse: Warehouse,  # holds the single-writer lock while dbt reads the project
-) -> dg.MaterializeResult:
+def docs_page(dbt: DbtCliResource, warehouse: Warehouse) -> Path:
+    """The dbt documentation (every model, column, test and lineage; `dbt docs generate
+    --static`) as one HTML page: the BI interface's reference. Without compiling or a catalog
+    the page is a function of the dbt project and of the warehouse's DuckDB database name (the
+    file's stem, which the page shows) alone: made once per version of the project and name,
+    then reused by every refresh of every warehouse."""
     warehouse_path = warehouse.path
     pages = docs_pages()
-    # Without compiling or a catalog the page is a function of the dbt project and of the
-    # warehouse's DuckDB database name (the file's stem, which the page shows) alone: made once
-    # per version of the project and name, then reused by every refresh of every warehouse.
     database = warehouse_path.stem
     page = pages / f"{database}-{project_fingerprint()[:16]}.html"
-    is_reused = page.exists()
-    if not is_reused:
-        folder = warehouse_target_path(warehouse_path)
-        with config.dbt_environment(warehouse_path, warehouse.dbt_memory_limit):
-            invocation = dbt.cli(
-                # the models were just built: no need to compile them again; column types come
-                # from the model contracts, so the warehouse need not be queried for a catalog
-                ["docs", "generate", "--static", "--no-compile", "--empty-catalog"],
-                raise_on_error=True,
-                target_path=folder,
-            )
-        try:
-            invocation.wait()
-        finally:
-            release_dbt_adapters()
-        pages.mkdir(parents=True, exist_ok=True)
-        for older in pages.glob(f"{glob.escape(database)}-{'[0-9a-f]' * 16}.html"):
-            older.unlink(missing_ok=True)  # made for an earlier version of the project
-        written = page.with_name(f".{page.name}.{os.getpid()}.tmp")
-        shutil.copyfile(folder / "static_index.html", written)
-        os.replace(written, page)  # whole, for a refresh of another warehouse reading it
-    target = Path(marts_folder.path) / DOCS_NAME
-    temporary = target.with_name(f".{DOCS_NAME}.tmp")
-    shutil.copyfile(page, temporary)
-    config.make_shareable(temporary)
-    os.replace(temporary, target)
-    return dg.MaterializeResult(
-        metadata={"path": dg.MetadataValue.path(str(target)), "is_reused": is_reused}
-    )
+    if page.exists():
+        return page
+    folder = warehouse_target_path(warehouse_path)
+    with config.dbt_environment(warehouse_path, warehouse.dbt_memory_limit):
+        invocation = dbt.cli(
+            # the models were just built: no need to compile them again; column types come
+            # from the model contracts, so the warehouse need not be queried for a catalog
+            ["docs", "generate", "--static", "--no-compile", "--empty-catalog"],
+            raise_on_error=True,
+            target_path=folder,
+        )
+    try:
+        invocation.wait()
+    finally:
+        release_dbt_adapters()
+    pages.mkdir(parents=True, exist_ok=True)
+    for older in pages.glob(f"{glob.escape(database)}-{'[0-9a-f]' * 16}.html"):
+        older.unlink(missing_ok=True)  # made for an earlier version of the project
+    written = page.with_name(f".{page.name}.{os.getpid()}.tmp")
+    shutil.copyfile(folder / "static_index.html", written)
+    os.replace(written, page)  # whole, for a refresh of another warehouse reading it
+    return page
 
 
 def build_publish_definitions(mart_keys: list[dg.AssetKey]) -> dg.Definitions:
-    return dg.Definitions(assets=[build_published_marts_asset(mart_keys), dbt_docs_asset])
+    return dg.Definitions(assets=[build_published_marts_asset(mart_keys)])

@@ -1,14 +1,13 @@
 """The shareable tier: writing the disclosure-controlled marts, atomically.
 
 Only this module writes the marts folder; what is hidden, and the audit that proves nothing
-hidden can be worked out, live in `pipelines.disclosure`. Files are built under temporary names
-and moved into place with os.replace, so a reader sees either the previous publication or the
-new one, never a half-written file, and a refresh that fails before this step (the audit
-included) leaves the previous publication exactly as it was.
+hidden can be worked out, live in `pipelines.disclosure`. A publication is written whole in a
+folder of its own and published by one rename (`folders`), so a reader sees the whole previous
+publication or the whole new one, and a refresh that stops before that rename (the audit
+included), however it stops, leaves the previous publication exactly as it was.
 """
 
 import json
-import os
 import shutil
 import uuid
 from collections.abc import Callable
@@ -28,7 +27,7 @@ from pipelines.disclosure.shareable import (
     protect,
     select_for,
 )
-from pipelines.publish import neighbours
+from pipelines.publish import folders, neighbours
 from pipelines.warehouse import sql_literal
 
 # The oldest storage format that holds the published tables: DuckDB 0.10 and later open it
@@ -112,19 +111,21 @@ def publish(
     report: Callable[[list[str]], str] | None = None,
     *,
     home_area: str,
+    run_id: str | None = None,
+    extras: Callable[[Path, "Publication"], None] | None = None,
 ) -> Publication:
     """Write every mart through disclosure control to Parquet and a BI DuckDB file, check the
-    shareable copy, then move them into marts_dir. Nothing in marts_dir changes until every
-    file is complete and checked. `report` renders the data-quality report, given the
-    publication check's findings; it is published with the marts. With fct_outcomes,
-    dim_metric and dim_comparator published, the neighbour comparison is made from them (the
-    published numbers only). `home_area`: the partnership's own area (the suppression keeps
-    its cells shown where it has a choice)."""
-    config.open_folder(marts_dir)
-    staging = marts_dir / f".publishing-{uuid.uuid4().hex}"
-    staging.mkdir()
+    shareable copy, add the report and `extras` (files written into the new publication's
+    folder: the docs page, the pack, the run record), then publish the whole folder with one
+    rename (`folders.switch`). Readers of marts_dir see the whole previous publication until
+    then, the whole new one after. `report` renders the data-quality report, given the
+    publication check's findings. With fct_outcomes, dim_metric and dim_comparator published,
+    the neighbour comparison is made from them (the published numbers only). `home_area`: the
+    partnership's own area (the suppression keeps its cells shown where it has a choice)."""
+    folders.clean(marts_dir)  # what a stopped publication left
+    stage = folders.new_stage(marts_dir, run_id or uuid.uuid4().hex)
     try:
-        bi_file = staging / config.PUBLISHED_DUCKDB_NAME
+        bi_file = stage / config.PUBLISHED_DUCKDB_NAME
         con = duckdb.connect()
         try:
             con.execute(
@@ -139,11 +140,11 @@ def publish(
                 con.execute(
                     f"CREATE TABLE published.main.{mart.name} AS {select_for(mart, 'warehouse')}"
                 )
-                tables[mart.name] = _write_parquet(con, mart.name, staging)
+                tables[mart.name] = _write_parquet(con, mart.name, stage)
             names = {mart.name for mart in marts}
             if {OUTCOMES_MART, "dim_metric", neighbours.COMPARATORS_MART} <= names:
                 neighbours.create_table(con, "published")
-                tables[neighbours.TABLE] = _write_parquet(con, neighbours.TABLE, staging)
+                tables[neighbours.TABLE] = _write_parquet(con, neighbours.TABLE, stage)
             published_at = datetime.now(UTC).replace(microsecond=0).isoformat()
             con.execute(
                 "CREATE TABLE published.main.publication AS SELECT ? AS published_at, ? AS tables",
@@ -156,16 +157,16 @@ def publish(
         finally:
             con.close()
         if report is not None:
-            (staging / REPORT_NAME).write_text(report(findings), encoding="utf-8")
-        # Parquet first, the BI DuckDB file last: it also holds the publication record.
-        files = sorted(staging.iterdir(), key=lambda p: (p.suffix == ".duckdb", p.name))
-        for path in files:
-            config.make_shareable(path)  # readable by all, read-only
-        published = []
-        for path in files:  # each rename is atomic
-            target = marts_dir / path.name
-            os.replace(path, target)
-            published.append(target)
-        return Publication(marts_dir, published, tables, protection)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            (stage / REPORT_NAME).write_text(report(findings), encoding="utf-8")
+        publication = Publication(marts_dir, [], tables, protection)
+        if extras is not None:
+            extras(stage, publication)
+        for path in sorted(stage.rglob("*")):
+            config.make_shareable(path)  # readable by all, files read-only
+        published = folders.switch(marts_dir, stage)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    folders.clean(marts_dir)  # publications beyond the last few
+    files = sorted(marts_dir / path.name for path in published.iterdir())
+    return Publication(marts_dir, files, tables, publication.protection)
