@@ -45,3 +45,24 @@ def test_marts_without_disclosure_meta_are_refused(tmp_path):
     )
     with pytest.raises(ValueError, match="fct_new"):
         published_marts(manifest)
+
+
+def test_a_marts_folder_from_before_is_kept_and_replaced_by_the_link(tmp_path):
+    """The first publication into a real marts folder (an earlier version's) moves it beside
+    the others, then publishes by the link; clean() keeps the last three and the current."""
+    from pipelines.publish import folders
+
+    marts = tmp_path / "marts"
+    marts.mkdir()
+    (marts / "fct_outcomes.parquet").write_text("old")
+    (marts / ".publishing-0123").mkdir()  # what an earlier version left when stopped
+    for n in range(5):
+        stage = folders.new_stage(marts, f"run{n}")
+        (stage / "fct_outcomes.parquet").write_text(f"new {n}")
+        folders.switch(marts, stage)
+        folders.clean(marts)
+        assert marts.is_symlink() and (marts / "fct_outcomes.parquet").read_text() == f"new {n}"
+    kept = sorted(p.name for p in folders.publications_dir(marts).iterdir())
+    assert len(kept) == folders.KEEP and kept[-1].endswith("run4")
+    assert not any(p.name.endswith("earlier") for p in folders.publications_dir(marts).iterdir())
+    assert folders.current(marts).name == kept[-1]
