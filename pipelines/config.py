@@ -45,7 +45,9 @@ PUBLISHED_DUCKDB_NAME = "cdap_marts.duckdb"
 
 
 def _path(value: str | os.PathLike) -> Path:
-    return Path(value).expanduser().resolve()
+    """Absolute, with `..` and `~` worked out, but links kept: the marts folder is a link to
+    the current publication, and must stay the path readers open."""
+    return Path(os.path.abspath(Path(value).expanduser()))
 
 
 @dataclass(frozen=True)

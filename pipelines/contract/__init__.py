@@ -359,6 +359,6 @@ def unread_entries(raw_dir: Path) -> list[str]:
             continue
         what = "folder" if entry.is_dir() else "file"
         close = difflib.get_close_matches(entry.name.lower(), expected, n=1, cutoff=0.85)
-        hint = f" (did you mean {close[0]}? rename it to be read)" if close else ""
-        described.append(f"{entry.name}: a {what} the contract does not name, not read{hint}")
+        hint = f"; did you mean {close[0]}? rename it to be read" if close else ""
+        described.append(f"{entry.name} (a {what} the contract does not name{hint})")
     return described

@@ -320,7 +320,7 @@ def test_what_the_refresh_does_not_read_is_named_with_the_nearest_name(quarantin
         summary = "\n".join(run.data_quality)
         for text in (report, summary):
             assert "fingertips_benchmark.csv" in text and "fingertips_benchmarks.csv?" in text
-            assert "treatment_outcomes.csv" in text and "police: a folder" in text
+            assert "treatment_outcomes.csv" in text and "police (a folder" in text
             assert "did you mean treatment_journeys" not in text
 
 

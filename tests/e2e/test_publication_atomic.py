@@ -138,3 +138,21 @@ def test_a_publication_killed_at_any_step_leaves_the_whole_old_or_the_whole_new(
     assert last["partials"] == [] and not last["next_link"] and last["publications"] <= 3
     # kills before the switch leave the old set (and a stage the next run removes)
     assert went_live < len(steps) - 1 and any(s["partials"] for s in steps[:-1])
+
+
+def test_a_second_refresh_publishes_by_replacing_the_link(tmp_path):
+    """Refreshes one after another into one marts folder: each publishes a new folder and
+    points the link at it; the link stays the path readers open."""
+    from pipelines.publish import folders
+    from tests.conftest import SAMPLE_RAW_DIR, run_refresh_in
+
+    marts = tmp_path / "marts"
+    seen = []
+    for _ in range(2):
+        outcome = run_refresh_in(SAMPLE_RAW_DIR, tmp_path / "w.duckdb", marts)
+        assert outcome.success, outcome.explanation()
+        assert outcome.settings.marts_dir == marts and marts.is_symlink()
+        seen.append(marts.resolve())
+    assert seen[0] != seen[1] and seen[0].exists()  # the one before is kept
+    assert sorted(folders.publications_dir(marts).iterdir()) == sorted(seen)
+    assert not list(seen[1].glob(".*publications"))  # nothing published inside a publication

@@ -155,3 +155,17 @@ def test_the_command_refuses_bad_paths_in_one_sentence_before_any_work(tmp_path,
     assert code == 2
     assert error.count("\n") == 1 and "is a file, not a folder" in error
     assert not (tmp_path / "w.duckdb").exists()  # nothing was done
+
+
+def test_the_marts_link_stays_the_path_readers_open(tmp_path):
+    """The marts folder is a link to the current publication: the settings keep the link, so
+    the next refresh publishes by replacing it (a resolved path would publish into the old
+    publication's folder)."""
+    target = tmp_path / ".marts.publications" / "one"
+    target.mkdir(parents=True)
+    (tmp_path / "marts").symlink_to(target.relative_to(tmp_path))
+    settings = Settings.build(marts_dir=tmp_path / "marts", environ={})
+    assert settings.marts_dir == tmp_path / "marts"
+    assert Settings.build(marts_dir=tmp_path / "x" / ".." / "marts", environ={}).marts_dir == (
+        tmp_path / "marts"
+    )
