@@ -39,13 +39,17 @@ def _refresh(args: argparse.Namespace) -> int:
         suites.stop_validation_worker()
         children.stop_watchdog(watchdog)
     print()
+    if not outcome.success:  # why it stopped comes first
+        print(outcome.explanation())
+        print()
     print("Data quality:")
     for line in outcome.data_quality:
         print(f"  {line}")
-    print()
-    print(outcome.explanation())
-    for path in outcome.published:
-        print(f"  {path}")
+    if outcome.success:
+        print()
+        print(outcome.explanation())
+        for path in outcome.published:
+            print(f"  {path}")
     return 0 if outcome.success else 1
 
 

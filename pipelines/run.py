@@ -28,6 +28,9 @@ def _echo_stdout(line: str) -> None:
     print(line, file=sys.__stdout__, flush=True)
 
 
+_SKIPPED_STEPS = "Dependencies for step"
+
+
 class _ProgressHandler(logging.Handler):
     """Turns Dagster's structured events into one short line per step or asset."""
 
@@ -40,8 +43,10 @@ class _ProgressHandler(logging.Handler):
         meta = getattr(record, "dagster_meta", {}) or {}
         event = meta.get("dagster_event")
         if event is None:
-            if record.levelno >= logging.WARNING:
-                self.echo(f"  ! {record.getMessage().split(' - ')[-1]}")
+            message = record.getMessage().split(" - ")[-1]
+            # Dagster's own account of the steps a failure skips says nothing the reason does
+            if record.levelno >= logging.WARNING and not message.startswith(_SKIPPED_STEPS):
+                self.echo(f"  ! {message}")
             return
         kind, step = event.event_type_value, event.step_key
         if kind == "STEP_START":
@@ -62,7 +67,7 @@ class _ProgressHandler(logging.Handler):
                 else:
                     self.echo(f"  warning (does not stop the refresh): {where}")
         elif kind == "STEP_FAILURE":
-            self.echo(f"  FAILED: {step}")
+            self.echo(f"  FAILED: {step}: {_user_message(event.event_specific_data.error)}")
 
 
 def _progress_logger(echo: Echo) -> dg.LoggerDefinition:
@@ -111,20 +116,29 @@ class RefreshOutcome:
                 "the other refresh publishes. Run this one again once it has finished (or "
                 f"set {config.LOCK_TIMEOUT_ENV} to wait longer)."
             )
+        earlier = (
+            "is the previous publication, unchanged"
+            if has_publication(self.settings.marts_dir)
+            else "holds no publication yet: there is none before this one"
+        )
         if any(DISK_FULL_WORDS in failure for failure in self.failures):
             return (
-                f"The refresh stopped: {reasons}. Nothing was published: whatever is in "
-                f"{self.settings.marts_dir} is the previous publication, unchanged."
+                f"The refresh stopped: {reasons}. Nothing was published: "
+                f"{self.settings.marts_dir} {earlier}."
                 + (f" Full log: {self.log_path}" if self.log_path else "")
             )
         return (
-            f"The refresh stopped: {reasons}. Nothing was published: whatever is in "
-            f"{self.settings.marts_dir} is the previous publication, unchanged. Fix the input "
+            f"The refresh stopped: {reasons}. Nothing was published: "
+            f"{self.settings.marts_dir} {earlier}. Fix the input "
             f"(raw folder {self.settings.raw_dir}) and run the refresh again; the warehouse "
             "rebuilds from the raw files, so a rerun needs no clean-up."
             + (f" Data-quality report: {self.report_path}." if self.report_path else "")
             + (f" Full log: {self.log_path}" if self.log_path else "")
         )
+
+
+def has_publication(marts_dir: Path) -> bool:
+    return (marts_dir / config.PUBLISHED_DUCKDB_NAME).is_file()
 
 
 def _user_message(error) -> str:

@@ -73,8 +73,13 @@ def render(
     lines = [
         "# Data-quality report",
         "",
-        f"Refresh outcome: **{outcome}** ({stamp}). {len(checks)} checks ran, "
-        f"{len(failed)} failed ({sum(c.severity == 'ERROR' for c in failed)} blocking).",
+        f"Refresh outcome: **{outcome}** ({stamp}). "
+        + (
+            f"{len(checks)} checks ran, {len(failed)} failed "
+            f"({sum(c.severity == 'ERROR' for c in failed)} blocking)."
+            if checks
+            else "The refresh stopped before any check ran (the reason is below)."
+        ),
         "",
     ]
     if failures:

@@ -384,3 +384,42 @@ def test_no_rate_is_calculated_on_an_incomplete_population(quarantine_run):
     assert by_key[("drug_misuse_death_rate", "E10000018", 2023)][0] is not None
     summary = "\n".join(outcome.data_quality)
     assert "E06000016 2023 (missing in E06000016)" in summary and "LLR 2023" in summary
+
+
+def test_a_stopped_refresh_says_why_first_without_dagster_internals(raw_copy, tmp_path):
+    """The console of `cdap refresh` when a file is broken: the failed step with its reason,
+    no account of the steps it skipped, the explanation before the data-quality summary, and
+    no "previous publication" where there is none; the report says no check ran."""
+    import subprocess
+    import sys
+
+    from pipelines import config
+
+    break_column(raw_copy, "population.csv", drop="population")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "refresh",
+            "--raw-dir",
+            str(raw_copy),
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+            "--marts-dir",
+            str(tmp_path / "marts"),
+        ],
+        cwd=config.PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 1
+    out = result.stdout
+    failed = next(line for line in out.splitlines() if "FAILED" in line)
+    assert "raw__population" in failed and "population.csv" in failed
+    assert "Dependencies for step" not in out and "Not executing" not in out
+    assert out.index("The refresh stopped") < out.index("Data quality:")
+    assert "holds no publication yet" in out and "previous publication" not in out
+    report = (tmp_path / "w.quality_report.md").read_text()
+    assert "stopped before any check ran" in report and "0 checks ran" not in report
