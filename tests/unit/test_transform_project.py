@@ -95,5 +95,5 @@ def test_a_full_disk_is_said_in_plain_words(tmp_path):
     )
     outcome = RefreshOutcome(False, paths, "run", [f"step cdap_dbt_models: {said}"])
     assert "Fix the input" not in outcome.explanation()
-    assert "previous publication, unchanged" in outcome.explanation()
+    assert "Nothing was published" in outcome.explanation()
     assert plain_words("a cell is not a date") == "a cell is not a date"
