@@ -183,27 +183,9 @@ def load_suite(name: str):
 _worker = None
 
 
-def _end_with_parent() -> None:
-    """Ask Linux to kill this process when the process that started it dies, however it dies
-    (`kill -9` included): a validating process never outlives its refresh. Elsewhere the
-    process ends when its pool's pipe closes, as before."""
-    import ctypes
-    import signal
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return
-    pr_set_pdeathsig = 1
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-    if os.getppid() == 1:  # the parent died before the request was made
-        os._exit(1)
-
-
 def _start_validating() -> None:
     import atexit
 
-    _end_with_parent()
     import great_expectations  # noqa: F401
 
     # When the refresh is over, end without tearing GX's modules down one by one (0.8 s of

@@ -60,11 +60,10 @@ def write_run_record(marts_dir: Path, record: dict) -> Path:
     """Append one JSON line per refresh (one per run id) next to the marts."""
     config.open_folder(marts_dir)
     path = marts_dir / RUN_RECORD_NAME
-    if path.exists() and path.stat().st_mode & 0o777 != 0o644:
+    path.touch(exist_ok=True)
+    if path.stat().st_mode & 0o777 != 0o644:
         path.chmod(0o644)  # shareable tier, appended to by each refresh (published read-only)
     with path.open("a+", encoding="utf-8") as handle:
-        if path.stat().st_mode & 0o777 != 0o644:
-            path.chmod(0o644)
         fcntl.flock(handle, fcntl.LOCK_EX)
         handle.seek(0)
         if any(

@@ -7,6 +7,7 @@ publication or the whole new one, and a refresh that stops before that rename (t
 included), however it stops, leaves the previous publication exactly as it was.
 """
 
+import dataclasses
 import json
 import shutil
 import uuid
@@ -169,4 +170,4 @@ def publish(
         raise
     folders.clean(marts_dir)  # publications beyond the last few
     files = sorted(marts_dir / path.name for path in published.iterdir())
-    return Publication(marts_dir, files, tables, publication.protection)
+    return dataclasses.replace(publication, files=files)
