@@ -375,11 +375,11 @@ def audit(
         if is_open.sum() != 1:
             continue
         cell = int(members[is_open][0])
-        solved = -float(np.dot(coefficients[~is_open], value[members[~is_open]]))
-        solved /= float(coefficients[is_open][0])
-        value[cell] = solved
+        worked_out = -float(np.dot(coefficients[~is_open], value[members[~is_open]]))
+        worked_out /= float(coefficients[is_open][0])
+        value[cell] = worked_out
         unknown[cell] = False
-        result.determined.append(finding(cell, solved, solved, "propagation"))
+        result.determined.append(finding(cell, worked_out, worked_out, "propagation"))
         queue.extend(relations_of.get(cell, []))
 
     # (b) linear programmes over the cells propagation left open

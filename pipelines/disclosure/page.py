@@ -181,6 +181,16 @@ def _revisions() -> list[str]:
         "itself be a count (of the records that changed). A value once published is published "
         "again exactly as it was, with the same cells hidden, even where the warehouse has "
         "since changed it; the rest of the publication is decided around those cells.",
+        "",
+        "A publication made by an earlier version of this rule can give away a cell that the "
+        "rule now protects. Nothing can take that cell back from a reader who kept it, but "
+        "the next publication must not give it away to anyone else: before deciding, the "
+        "audit attacks the publication being replaced on its own, and where it gives cells "
+        "away, the new one is decided as if that one were withdrawn. What it hid stays "
+        "hidden and no value is revised, but cells it showed may now be hidden (a hidden "
+        "cell tells a reader nothing new). The refresh warns, on the console and in the "
+        "data-quality report, that the earlier publication should be reported to the "
+        "information governance lead and its copies withdrawn.",
     ]
 
 

@@ -287,6 +287,10 @@ class Protection:
     rows: int
     rows_published_before: int = 0  # rows of the publication replaced, published again
     rows_changed_since: int = 0  # of them, rows the warehouse has since changed (frozen)
+    # suppressed cells the publication replaced gives away under today's rule (made by an
+    # earlier version), and cells it showed that this one hides to keep them hidden
+    earlier_cells_given_away: int = 0
+    cells_shown_before_hidden_now: int = 0
 
     @property
     def suppressed_rows(self) -> int:
@@ -301,6 +305,8 @@ class Protection:
             "rows": self.rows,
             "relations_protected": self.decisions.equations,
             "suppression_rounds": self.rounds,
+            "earlier_publication_cells_given_away": self.earlier_cells_given_away,
+            "cells_shown_before_hidden_now": self.cells_shown_before_hidden_now,
             **{f"audit_{k}": v for k, v in self.audit.figures().items()},
         }
 
@@ -314,6 +320,19 @@ class Protection:
             "rows_changed_since_published": self.rows_changed_since,
         }
 
+    def warnings(self) -> list[str]:
+        """What someone must act on: an earlier publication that gave cells away."""
+        if not self.earlier_cells_given_away:
+            return []
+        return [
+            f"the publication this one replaces gives away {self.earlier_cells_given_away} "
+            "suppressed cells under the current disclosure rule (it was made by an earlier "
+            "version). A reader who kept it still has them; this publication keeps them "
+            f"hidden by hiding {self.cells_shown_before_hidden_now} cells that one showed. "
+            "Tell your information governance lead, and withdraw copies of the earlier "
+            "publication (the restricted log of this run names the cells)."
+        ]
+
     def describe(self) -> list[str]:
         figures = self.audit
         narrowest = (
@@ -322,6 +341,7 @@ class Protection:
             else "no suppressed cell is tied to a published one"
         )
         return [
+            *self.warnings(),
             f"disclosure control: {self.decisions.hidden_cells:,} cells suppressed so that no "
             f"small number can be worked out ({self.suppressed_rows:,} of {self.rows:,} "
             f"published fct_outcomes rows), over {self.decisions.equations:,} relations "
@@ -448,6 +468,21 @@ def protect(
     memberships = reporting_memberships(con, catalog)
     areas = con.execute(f"select area_code, member_area_codes from {areas_relation}").df()
     reader_memberships = published_memberships(areas, truth)
+    given_away = earlier_cells_given_away(carried, as_published, compositions, reader_memberships)
+    fixed = carried
+    if given_away:
+        # that publication was decided under an older rule and gives cells away under this one.
+        # A reader who kept it has them and nothing can take them back, but this publication
+        # must not give them away to anyone else: it is decided as if that one were withdrawn
+        # (its hidden cells stay hidden, its values are not revised, and the cells it showed
+        # may be hidden now: a hidden cell tells a reader nothing new)
+        fixed = carried.assign(keep_shown=carried["is_frozen"])
+        log.info(  # restricted: the run's log only (the warning is Protection.warnings)
+            "the publication being replaced gives away %s suppressed cells under the current "
+            "rule: %s",
+            len(given_away),
+            "; ".join(f.describe(with_values=True) for f in given_away[:20]),
+        )
     widen: list[tuple] = []
     solved: dict = {}  # LP groups already solved in an earlier round
     for round_number in range(1, rule.MAX_AUDIT_ROUNDS + 1):
@@ -457,7 +492,7 @@ def protect(
             memberships,
             widen,
             home_areas=frozenset({home_area}),
-            fixed=carried,
+            fixed=fixed,
         )
         rows = decisions.rows.merge(
             carried[[*suppression.KEY, "is_frozen"]], on=suppression.KEY, how="left"
@@ -485,6 +520,8 @@ def protect(
                 len(truth),
                 rows_published_before=len(carried),
                 rows_changed_since=int(carried.is_frozen.sum()),
+                earlier_cells_given_away=len(given_away),
+                cells_shown_before_hidden_now=_shown_before_hidden_now(carried, rows),
             )
             log.info("disclosure control (restricted): %s", protection.restricted_figures())
             return protection
@@ -496,11 +533,49 @@ def protect(
             for f in result.failures
         )
     shown = "; ".join(f.describe() for f in result.failures[:5])
+    if given_away:
+        raise PublicationRefused(
+            f"the publication being replaced gives away {len(given_away)} suppressed cells "
+            "under the current rule (it was made by an earlier version), and this one could "
+            "not be protected around the values it must publish again as they were (first: "
+            f"{shown}). Tell your information governance lead; nothing was published."
+        )
     raise PublicationRefused(
         f"the disclosure audit could still work out {len(result.determined)} suppressed cells "
         f"and narrow {len(result.too_narrow)} more below {rule.MIN_FEASIBLE_VALUES} values "
         f"after {rule.MAX_AUDIT_ROUNDS} rounds of suppression, so nothing was published (first: "
         f"{shown}). Report this with the run's log: the relations need a closer look."
+    )
+
+
+def earlier_cells_given_away(
+    carried: pd.DataFrame,
+    as_published: pd.DataFrame,
+    compositions: dict,
+    memberships: dict,
+) -> list[audit.Finding]:
+    """The suppressed cells of the publication being replaced (its rows this one publishes
+    again, as `previous_rows` reads them) that today's audit can work out or narrow on that
+    publication alone: a publication made by an earlier version, under an older rule."""
+    if not len(carried):
+        return []
+    earlier = carried[
+        [*suppression.KEY, "area_type", "unit", "numerator", "denominator", "is_suppressed"]
+    ].copy()
+    earlier["is_suppressed"] = earlier["is_suppressed"].fillna(False).astype(bool)
+    if not earlier["is_suppressed"].any():
+        return []
+    truth = as_published.merge(earlier[suppression.KEY], on=suppression.KEY)
+    return audit.audit(earlier, truth, compositions, memberships).failures
+
+
+def _shown_before_hidden_now(carried: pd.DataFrame, rows: pd.DataFrame) -> int:
+    """Cells the publication being replaced showed that this one hides (only where that one
+    gave cells away)."""
+    both = rows.merge(carried, on=suppression.KEY, suffixes=("", "_before"))
+    return int(
+        (both.hide_numerator & ~both.hide_numerator_before).sum()
+        + (both.hide_denominator & ~both.hide_denominator_before).sum()
     )
 
 

@@ -23,7 +23,7 @@ stay as they were, and the rest is decided around them.
 
 1. `build_equations`: the relations between the cells, as equations, and the bounds.
 2. `carry_earlier_publication`: what an earlier publication hid stays hidden, and what it
-   showed stays shown.
+   showed stays shown (unless that publication is withdrawn: see `shareable.protect`).
 3. `primary_suppression`: every count of 1 to 4 is hidden (and the numerator with a hidden
    denominator).
 4. `complementary_suppression`: every equation that holds a hidden cell is visited, and one
@@ -142,9 +142,9 @@ def decide(
     or England -> its member authorities. `widen`: cells (KEY + column) that an audit found
     too narrow: one more cell is hidden in an equation of each. `home_areas`: the areas whose
     figures the partnership reports on, hidden last among equal choices. `fixed`: rows (KEY,
-    hide_numerator, hide_denominator) an earlier publication already published: their cells
-    stay as they were (a reader has them), and only the other cells may be hidden to protect
-    them."""
+    hide_numerator, hide_denominator, optionally keep_shown) an earlier publication already
+    published: their cells stay as they were (a reader has them), and only the other cells may
+    be hidden to protect them; where keep_shown is False, only the hidden ones stay."""
     outcomes = _in_fixed_order(outcomes)
     table = build_equations(outcomes, compositions, memberships, home_areas)
     carried = carry_earlier_publication(table, outcomes, fixed)
@@ -223,14 +223,22 @@ def carry_earlier_publication(
 ) -> int:
     """Keep every cell an earlier publication published as it was there, hidden or shown."""
     # hidden there, hidden here (with no other effect: that publication already hid what they
-    # imply); shown there, shown here. Returns how many cells stay hidden.
+    # imply); shown there, shown here, except in a row whose `keep_shown` is False (an earlier
+    # publication that gave cells away is withdrawn: its shown cells may be hidden now).
+    # Returns how many cells stay hidden.
     n = table.n
     if fixed is not None and len(fixed):
         rows = outcomes[KEY].reset_index().merge(_keyed(fixed), on=KEY)
+        keep_shown = (
+            rows["keep_shown"].to_numpy(bool)
+            if "keep_shown" in rows
+            else np.ones(len(rows), dtype=bool)
+        )
         for column, offset in (("hide_numerator", 0), ("hide_denominator", n)):
             cells = rows["index"].to_numpy() + offset
-            table.is_fixed[cells] = True
-            for cell in cells[rows[column].to_numpy(bool)].tolist():
+            was_hidden = rows[column].to_numpy(bool)
+            table.is_fixed[cells[was_hidden | keep_shown]] = True
+            for cell in cells[was_hidden].tolist():
                 if not table.hidden[cell]:
                     _mark_hidden(table, cell, "carried")
     table.can_hide = (table.hideable & ~table.is_fixed).tolist()

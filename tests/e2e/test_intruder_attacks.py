@@ -205,3 +205,48 @@ def test_a_row_the_warehouse_has_changed_since_is_published_as_it_was(refreshed,
         & (scorecard.period_end_date.astype(str) == "2024-12-31")
     ]
     assert derived.value.isna().all() and len(derived) > 0
+
+
+def test_an_earlier_publication_that_gave_cells_away_is_not_repeated(refreshed, exact, tmp_path):
+    """A publication made by an earlier version, under an older rule, that gives a suppressed
+    cell away today: the refresh publishes anyway (nothing can take the cell back from a reader
+    who kept it), but this publication must not give it away to anyone else. It hides what it
+    must of what that one showed, revises no value, and says so."""
+    earlier_dir = copy_publication(refreshed.settings.marts_dir, tmp_path / "earlier")
+    outcomes_path = earlier_dir / "fct_outcomes.parquet"
+    earlier = pd.read_parquet(outcomes_path)
+    earlier["period_end_date"] = pd.to_datetime(earlier["period_end_date"])
+    # an older rule's mistake: of two substance groups hidden beside a published total, one
+    # shown, which gives the other away by subtraction
+    family = earlier[(earlier.metric_id == "adults_in_treatment") & earlier.breakdown.ne("all")]
+    hidden = family[family.is_suppressed].groupby(["area_code", "period_end_date"])
+    pair = next(rows for _, rows in hidden if len(rows) == 2)
+    shown_row = pair[KEY].merge(exact[[*KEY, "numerator", "value"]], on=KEY).iloc[0]
+    where = (earlier[KEY] == shown_row[KEY]).all(axis=1)
+    earlier.loc[where, ["numerator", "value"]] = [shown_row.numerator, shown_row.value]
+    earlier.loc[where, ["is_suppressed", "suppression_reason"]] = [False, None]
+    outcomes_path.chmod(0o644)
+    earlier.to_parquet(outcomes_path, index=False)
+    assert intruder.attack_all(intruder.load(earlier_dir)), "the doctored publication leaks"
+
+    marts = shareable.published_marts(dbt_project().manifest_path)
+    publication = publish.publish(
+        refreshed.settings.warehouse,
+        earlier_dir,
+        marts,
+        home_area=refreshed.settings.home_area,
+    )
+    assert publication.protection.earlier_cells_given_away >= 1
+    assert publication.protection.cells_shown_before_hidden_now >= 1
+    assert "gives away" in publication.protection.warnings()[0]
+    findings = intruder.attack_all(intruder.load(earlier_dir))
+    assert findings == [], describe(findings)
+    current = pd.read_parquet(earlier_dir / "fct_outcomes.parquet")
+    current["period_end_date"] = pd.to_datetime(current["period_end_date"])
+    again = current.merge(earlier, on=KEY, suffixes=("", "_earlier"))
+    assert bool(again.loc[(again[KEY] == shown_row[KEY]).all(axis=1), "is_suppressed"].iloc[0])
+    # no value is revised: what is still shown is what was shown
+    both_shown = again[~again.is_suppressed & ~again.is_suppressed_earlier]
+    assert (both_shown.numerator == both_shown.numerator_earlier).all()
+    # and what was hidden stays hidden
+    assert again.loc[again.is_suppressed_earlier, "is_suppressed"].all()

@@ -223,6 +223,26 @@ def test_the_audit_catches_a_range_too_narrow_by_linear_programming():
     ]
 
 
+def test_the_audit_works_out_by_subtraction_and_bounds_by_lp_in_one_attack():
+    # C is given away by subtraction in P; D and E (hidden in Q) need the linear programme.
+    # The dict of solved groups passed between rounds is kept apart from the subtraction's
+    # numbers (a value worked out once took its name, and the programme failed)
+    truth = frame(
+        {
+            **{("A", "all"): 120, ("B", "all"): 80, ("C", "all"): 3, ("P", "all"): 203},
+            **{("D", "all"): 1, ("E", "all"): 1, ("F", "all"): 50, ("Q", "all"): 52},
+        }
+    )
+    memberships = {"P": ("A", "B", "C"), "Q": ("D", "E", "F")}
+    published = truth.assign(is_suppressed=truth.area_code.isin(["C", "D", "E"]))
+    published.loc[published.is_suppressed, "numerator"] = None
+    solved: dict = {}
+    result = audit.audit(published, truth, {}, memberships, solved)
+    assert [(f.area_code, f.how) for f in result.determined] == [("C", "propagation")]
+    assert sorted(f.area_code for f in result.too_narrow) == ["D", "E"]
+    assert solved  # the programme's groups are kept for the next round
+
+
 def test_the_audit_sees_a_combination_of_relations():
     # opiate + alcohol + the non-opiate grouping are published with the total: the grouping
     # is the total minus the two, though no single equation has one unknown
