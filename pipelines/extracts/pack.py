@@ -13,58 +13,34 @@ import duckdb
 import pandas as pd
 
 from pipelines import config
-from pipelines.disclosure import rule
+from pipelines.extracts import words
 
 DISCLOSURE_RULE = (
     "Counts of 1 to 4 are not shown, and neither is any rate or percentage built on a count of "
     "1 to 4. Other figures are hidden too wherever they could be used to work out a hidden one "
     "(for example by taking the other areas of a partnership, or the other substance groups, "
-    "away from the total). Hidden figures say 'suppressed'; a zero is a real zero. Rates and "
-    "percentages from fewer than 10 events are less reliable."
+    "away from the total). A hidden figure reads 'suppressed (small numbers)'; a zero is a "
+    "real zero. Rates and percentages from fewer than 10 events are less reliable."
 )
 HOW_TO_READ = (
-    "Direction of travel compares the value with the same period a year earlier and says "
-    "'improving' or 'worsening' only when the change is statistically significant at the 95% "
-    "level (a test suited to each kind of figure: two percentages, two counts or rates, or two "
-    "age-standardised rates); otherwise 'no significant change'. The recent trend looks at the "
-    "latest five yearly values of a percentage and reports a trend only when a chi-squared test "
-    "for trend finds one at the 99.9% level, as Fingertips does. 'Compared with England' and "
-    "'compared with neighbours' say 'better' or 'worse' when the 95% interval of the area's "
-    "value lies wholly on one side of England's value or of the neighbours' average. Rank 1 is "
-    "the best of the area and its neighbours."
+    "Change compares each figure with the same period a year earlier and says 'improved' or "
+    "'worsened' only when the change is statistically significant at the 95% level (a test "
+    "suited to each kind of figure); otherwise 'no significant change'. Unmet need is judged "
+    "conservatively: only when the two years' intervals do not overlap, because both come "
+    "from modelled estimates whose errors are not independent. The trend looks at the latest "
+    "five yearly values of a percentage and reports one only when a chi-squared test for trend "
+    "finds it at the 99.9% level, as Fingertips does. 'Better' or 'worse' than England or the "
+    "neighbours means the area's 95% interval lies wholly on one side of England's value or of "
+    "the middle neighbour's; 'similar' that it does not. No verdict is given on a provisional "
+    "figure. Rank 1 is the best of the area and its neighbours."
 )
-DIRECTION_LABELS = {
-    "improving": "improving",
-    "worsening": "worsening",
-    "no_significant_change": "no significant change",
-    "not_available": "not available",
+VERDICTS = {  # an objective's verdict from its measures' changes
+    "better": "Getting better",
+    "worse": "Getting worse",
+    "mixed": "Mixed",
+    "unchanged": "No significant change",
+    "not_judged": "Could not be judged",
 }
-TREND_LABELS = {
-    "increasing_and_getting_better": "increasing and getting better",
-    "increasing_and_getting_worse": "increasing and getting worse",
-    "decreasing_and_getting_better": "decreasing and getting better",
-    "decreasing_and_getting_worse": "decreasing and getting worse",
-    "no_significant_change": "no significant change",
-    "not_available": "not available",
-}
-COMPARISON_LABELS = {
-    "better": "better",
-    "similar": "similar",
-    "worse": "worse",
-    "not_compared": "not compared",
-}
-HIDDEN = "not shown (small numbers)"  # a test or comparison blanked by disclosure control
-
-
-def period_label(start: date, end: date) -> str:
-    """A period as a board member reads it: 'April 2024 to March 2025'."""
-    return f"{start:%B %Y} to {end:%B %Y}"
-
-
-def _label(labels: dict[str, str], value) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-        return HIDDEN
-    return labels[value]
 
 
 class ExtractError(Exception):
@@ -89,10 +65,24 @@ class Pack:
     spine: pd.DataFrame  # each rate's area value against the range of all authorities
     neighbours: pd.DataFrame  # the area's comparator areas (name, rank, list)
     metric_names: dict[str, str] = field(default_factory=dict)
+    verdicts: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per objective
+    headlines: list[str] = field(default_factory=list)  # the headline figures in words
+    newer: str = ""  # what is published after the pack's period, and why it is not used
 
     @property
     def title(self) -> str:
-        return f"Drug and alcohol outcomes: {self.area_name} ({self.area_code})"
+        return f"Drug and alcohol outcomes: {self.area_name}"
+
+    @property
+    def has_neighbours(self) -> bool:
+        return bool(len(self.neighbours))
+
+    @property
+    def subtitle(self) -> str:
+        return (
+            f"The year to {words.month(self.period_end)}. Data up to "
+            f"{words.day(self.data_as_of)}; published {words.human_published(self.published_at)}."
+        )
 
 
 def _month_end(period: str) -> date:
@@ -116,6 +106,17 @@ def build_pack(marts_dir: Path, area_code: str, period: str | None = None) -> Pa
         con.close()
 
 
+def reporting_period(con: duckdb.DuckDBPyConnection, area_code: str) -> date | None:
+    """The area's reporting period: the one meaning of "latest" (the scorecard's
+    is_latest_final rows, the pack's default, the UI's headline): the latest financial year
+    end at which every measure of the scorecard is final."""
+    found = con.execute(
+        "SELECT max(reporting_period_end_date) FROM fct_strategy_scorecard WHERE area_code = ?",
+        [area_code],
+    ).fetchone()[0]
+    return None if found is None else pd.Timestamp(found).date()
+
+
 def _build(con: duckdb.DuckDBPyConnection, area_code: str, period: str | None) -> Pack:
     area = con.execute(
         "SELECT area_name, is_reported FROM dim_area WHERE area_code = ?", [area_code]
@@ -136,41 +137,24 @@ def _build(con: duckdb.DuckDBPyConnection, area_code: str, period: str | None) -
     metrics = con.execute(
         "SELECT * FROM dim_metric ORDER BY ncdof_outcome_type DESC, metric_id"
     ).df()
-    headline = metrics[metrics.ncdof_metric_type == "headline"]
-    # the headline metrics published at the end of a financial year (people in treatment every
-    # month, event counts at 31 March only; deaths registered are calendar years): a pack's
-    # default month is the latest at which all of them are published and final
-    monthly_headline = [
-        metric_id
-        for metric_id in headline[headline.period_frequency == "monthly"].metric_id
-        if rule.EVENT_METRICS.get(metric_id, rule.FINANCIAL_YEAR_END_MONTH)
-        == rule.FINANCIAL_YEAR_END_MONTH
+    months = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT period_end_date FROM fct_outcomes WHERE area_code = ? ORDER BY 1",
+            [area_code],
+        ).fetchall()
     ]
-    final_months = con.execute(
-        "WITH headline AS (SELECT * FROM fct_outcomes WHERE area_code = ? AND breakdown = 'all' "
-        "AND metric_id IN (SELECT unnest(?))) "
-        "SELECT period_end_date FROM headline GROUP BY 1 HAVING NOT bool_or(is_provisional) "
-        "AND count(DISTINCT metric_id) = (SELECT count(DISTINCT metric_id) FROM headline) "
-        "ORDER BY 1",
-        [area_code, monthly_headline],
-    ).fetchall()
-    available = [r[0] for r in final_months]
     if period is None:
-        if not available:
-            raise ExtractError(f"no month with final values for {area_code}")
-        period_end = available[-1]
+        period_end = reporting_period(con, area_code)
+        if period_end is None:
+            raise ExtractError(f"no financial year with final values for {area_code}")
     else:
         period_end = _month_end(period)
-        has_rows = con.execute(
-            "SELECT count(*) FROM fct_outcomes WHERE area_code = ? AND period_end_date = ?",
-            [area_code, period_end],
-        ).fetchone()[0]
-        if not has_rows:
-            first, last = (available[0], available[-1]) if available else ("-", "-")
+        if period_end not in months:
             raise ExtractError(
                 f"no data for {area_code} in {period}: months with data run from "
-                f"{first:%Y-%m} to {last:%Y-%m}"
-                if available
+                f"{months[0]:%Y-%m} to {months[-1]:%Y-%m}"
+                if months
                 else f"no data for {area_code}"
             )
 
@@ -180,12 +164,21 @@ def _build(con: duckdb.DuckDBPyConnection, area_code: str, period: str | None) -
     ).df()
     outcomes["period_end_date"] = pd.to_datetime(outcomes["period_end_date"]).dt.date
     published_at = con.execute("SELECT published_at FROM publication").fetchone()[0]
+    neighbour_list = _neighbour_list(con, area_code)
     summary = _scorecard(con, area_code, period_end, metrics)
     trends = {}
     for metric_id in summary.metric_id.drop_duplicates():
         series = outcomes[(outcomes.metric_id == metric_id) & (outcomes.breakdown == "all")]
         trends[metric_id] = series.sort_values("period_end_date")[
-            ["period_end_date", "value", "lower_95", "upper_95", "england_value", "is_suppressed"]
+            [
+                "period_end_date",
+                "value",
+                "lower_95",
+                "upper_95",
+                "england_value",
+                "is_suppressed",
+                "is_provisional",
+            ]
         ].reset_index(drop=True)
     breakdowns = outcomes[
         (outcomes.period_end_date == period_end) & (outcomes.breakdown_type == "substance_group")
@@ -200,7 +193,7 @@ def _build(con: duckdb.DuckDBPyConnection, area_code: str, period: str | None) -
             "upper_95",
             "unit",
             "is_suppressed",
-            "suppression_reason",
+            "is_provisional",
         ]
     ].sort_values(["metric_id", "breakdown"])
     as_of = outcomes.data_as_of_date.max()
@@ -220,6 +213,8 @@ def _build(con: duckdb.DuckDBPyConnection, area_code: str, period: str | None) -
             "national_definition_note",
         ]
     ]
+    names = dict(zip(metrics.metric_id, metrics.metric_name, strict=True))
+    headline = set(metrics.metric_id[metrics.ncdof_metric_type == "headline"])
     return Pack(
         area_code=area_code,
         area_name=area[0],
@@ -231,19 +226,155 @@ def _build(con: duckdb.DuckDBPyConnection, area_code: str, period: str | None) -
         breakdowns=breakdowns.reset_index(drop=True),
         notes=notes.reset_index(drop=True),
         spine=_spine(con, area_code, summary, metrics),
-        neighbours=_neighbour_list(con, area_code),
-        metric_names=dict(zip(metrics.metric_id, metrics.metric_name, strict=True)),
+        neighbours=neighbour_list,
+        metric_names=names,
+        verdicts=objective_verdicts(summary),
+        headlines=[
+            headline_sentence(row, bool(len(neighbour_list)))
+            for row in summary.drop_duplicates("metric_id").itertuples()
+            if row.metric_id in headline
+        ],
+        newer=_newer_figures(con, area_code, period_end, summary, names),
     )
+
+
+def objective_verdicts(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per objective: how many of its measures improved, worsened, did not change
+    significantly or could not be judged (and why), and a verdict in words. A measure that
+    could not be judged never counts towards the verdict."""
+    rows = []
+    for _, measures in summary.groupby("objective_order", sort=True):
+        first = measures.iloc[0]
+        changes = [(r.metric, words.change(r)) for r in measures.itertuples()]
+        improved = [m for m, c in changes if c == "improved"]
+        worsened = [m for m, c in changes if c == "worsened"]
+        unchanged = [m for m, c in changes if c == "no significant change"]
+        not_judged = [
+            (m, c.removeprefix("not judged: ")) for m, c in changes if c.startswith("not")
+        ]
+        if improved and worsened:
+            verdict = "mixed"
+        elif improved:
+            verdict = "better"
+        elif worsened:
+            verdict = "worse"
+        elif unchanged:
+            verdict = "unchanged"
+        else:
+            verdict = "not_judged"
+        counted = [
+            f"{len(group)} {what}"
+            for group, what in (
+                (improved, "improved"),
+                (worsened, "worsened"),
+                (unchanged, "showed no significant change"),
+            )
+            if group
+        ]
+        sentence = (
+            f"Of {len(changes)} measure{'s' if len(changes) > 1 else ''}: {words.listed(counted)}."
+            if counted
+            else ""
+        )
+        if not_judged:
+            sentence += (
+                (" " if sentence else "")
+                + "Could not be judged: "
+                + "; ".join(f"{metric} ({reason})" for metric, reason in not_judged)
+                + "."
+            )
+        rows.append(
+            {
+                "objective": first.objective,
+                "working_group": first.working_group,
+                "verdict": verdict,
+                "verdict_words": VERDICTS[verdict],
+                "improved": len(improved),
+                "worsened": len(worsened),
+                "no_significant_change": len(unchanged),
+                "not_judged": len(not_judged),
+                "sentence": sentence,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def headline_sentence(row, has_neighbours: bool) -> str:
+    """One headline figure in words: its value, its change on a year earlier, England and the
+    neighbours."""
+    if row.is_suppressed:
+        return f"{row.metric}: {words.SUPPRESSED} ({row.period})."
+    value = words.with_unit(row.value, row.unit)
+    interval = words.interval(row)
+    said = f"{row.metric}: {value} in {row.period}" + (
+        f" (95% interval {interval})" if interval else ""
+    )
+    change = words.change(row)
+    earlier = words.with_unit(row.previous_value, row.unit)
+    if change.startswith("not judged"):
+        said += f"; change on a year earlier {change}"
+    elif earlier:
+        direction = "up from" if row.value > row.previous_value else "down from"
+        if row.value == row.previous_value:
+            direction = "the same as"
+        verdict = (
+            "no significant change"
+            if change == "no significant change"
+            else f"a significant {'improvement' if change == 'improved' else 'worsening'}"
+        )
+        said += f", {direction} {earlier} a year earlier ({verdict})"
+    england = words.england(row)
+    if england and not england.startswith("not compared"):
+        said += f"; {england}"
+    neighbours = words.neighbours(row, has_neighbours)
+    if neighbours and not neighbours.startswith("not compared"):
+        said += f"; {neighbours}"
+    return said + "."
+
+
+def _newer_figures(
+    con: duckdb.DuckDBPyConnection,
+    area_code: str,
+    period_end: date,
+    summary: pd.DataFrame,
+    names: dict[str, str],
+) -> str:
+    """Say what the publication holds after the pack's period (final values only: provisional
+    ones are never published), so that a reader knows the pack is not the latest of
+    everything."""
+    later = con.execute(
+        "SELECT metric_id, max(period_end_date) AS period_end_date, "
+        "arg_max(value, period_end_date) AS value, any_value(unit) AS unit "
+        "FROM fct_outcomes WHERE area_code = ? AND breakdown = 'all' "
+        "AND period_end_date > ? AND metric_id IN (SELECT unnest(?)) GROUP BY metric_id "
+        "ORDER BY metric_id",
+        [area_code, period_end, list(summary.metric_id.unique())],
+    ).df()
+    text = (
+        f"This pack reports the year to {words.month(period_end)}, the latest year at which "
+        "every measure is final. Figures whose follow-up period (up to six months after the "
+        "year ends) runs past the data's as-of date are provisional and are not published "
+        "until they are final."
+    )
+    if later.empty:
+        return text
+    newer = [
+        f"{names[r.metric_id].lower() if i else names[r.metric_id]} to "
+        f"{words.month(r.period_end_date)}"
+        + ("" if words.missing(r.value) else f" ({words.with_unit(r.value, r.unit)})")
+        for i, r in enumerate(later.itertuples())
+    ]
+    return f"{text} Newer final figures are published for {words.listed(newer)}."
 
 
 def _scorecard(
     con: duckdb.DuckDBPyConnection, area_code: str, period_end: date, metrics: pd.DataFrame
 ) -> pd.DataFrame:
     """Each objective's metrics at the pack's period (an annual metric: its latest period
-    ending on or before it), with the tested direction, England and the neighbours."""
+    ending on or before it), with the tested change, England and the neighbours."""
     rows = con.execute(
         """
-        SELECT s.*, n.neighbour_average, n.rank_among_neighbours, n.areas_ranked,
+        SELECT s.*, n.neighbour_median, n.rank_among_neighbours, n.areas_ranked,
             n.comparison_to_neighbours
         FROM fct_strategy_scorecard AS s
         LEFT JOIN fct_neighbour_comparison AS n ON n.metric_id = s.metric_id
@@ -257,45 +388,52 @@ def _scorecard(
         [area_code, period_end],
     ).df()
     names = dict(zip(metrics.metric_id, metrics.metric_name, strict=True))
-    out = pd.DataFrame(
-        {
-            "objective_id": rows.objective_id,
-            "objective": rows.objective,
-            "working_group": rows.working_group,
-            "desired_direction": rows.desired_direction,
-            "metric_id": rows.metric_id,
-            "metric": rows.metric_id.map(names),
-            "period_start": pd.to_datetime(rows.period_start_date).dt.date,
-            "period_end": pd.to_datetime(rows.period_end_date).dt.date,
-            "value": rows.value,
-            "lower_95": rows.lower_95,
-            "upper_95": rows.upper_95,
-            "unit": rows.unit,
-            "previous_value": rows.previous_value,
-            "direction_of_travel": [_label(DIRECTION_LABELS, v) for v in rows.direction_of_travel],
-            "recent_trend": [_label(TREND_LABELS, v) for v in rows.recent_trend],
-            "england_value": rows.england_value,
-            "comparison_to_england": [
-                _label(COMPARISON_LABELS, v) for v in rows.comparison_to_england
-            ],
-            "neighbour_average": rows.neighbour_average,
-            "rank_among_neighbours": rows.rank_among_neighbours,
-            "areas_ranked": rows.areas_ranked,
-            "comparison_to_neighbours": [
-                "not compared" if pd.isna(v) else COMPARISON_LABELS[v]
-                for v in rows.comparison_to_neighbours
-            ],
-            "is_provisional": rows.is_provisional.astype(bool),
-            "is_suppressed": rows.is_suppressed.astype(bool),
-            "note": [
-                "suppressed: small numbers" if hidden else (note if isinstance(note, str) else "")
-                for hidden, note in zip(rows.is_suppressed, rows.value_note, strict=True)
-            ],
-        }
-    )
+    out = rows[
+        [
+            "objective_id",
+            "objective_order",
+            "objective",
+            "working_group",
+            "desired_direction",
+            "metric_id",
+            "value",
+            "lower_95",
+            "upper_95",
+            "unit",
+            "previous_value",
+            "direction_of_travel",
+            "not_judged_reason",
+            "recent_trend",
+            "england_value",
+            "comparison_to_england",
+            "neighbour_median",
+            "rank_among_neighbours",
+            "areas_ranked",
+            "comparison_to_neighbours",
+            "value_note",
+        ]
+    ].copy()
+    out.insert(6, "metric", out.metric_id.map(names))
+    out["period_start"] = pd.to_datetime(rows.period_start_date).dt.date
+    out["period_end"] = pd.to_datetime(rows.period_end_date).dt.date
+    out["is_provisional"] = rows.is_provisional.astype(bool)
+    out["is_suppressed"] = rows.is_suppressed.astype(bool)
     out["period"] = [
-        period_label(a, b) for a, b in zip(out.period_start, out.period_end, strict=True)
+        words.period(a, b) for a, b in zip(out.period_start, out.period_end, strict=True)
     ]
+    return in_words(out.reset_index(drop=True), bool(len(_neighbour_list(con, area_code))))
+
+
+def in_words(summary: pd.DataFrame, has_neighbours: bool) -> pd.DataFrame:
+    """The scorecard's verdicts and comparisons in words (words.py), from its codes and its
+    provisional and suppressed flags: no verdict is built on a provisional or hidden value."""
+    out = summary.copy()
+    rows = list(out.itertuples())
+    out["change"] = [words.change(r) for r in rows]
+    out["trend"] = [words.trend(r) for r in rows]
+    out["compared_with_england"] = [words.england(r) for r in rows]
+    out["compared_with_neighbours"] = [words.neighbours(r, has_neighbours) for r in rows]
+    out["note"] = [words.note(r) for r in rows]
     return out
 
 
@@ -325,6 +463,7 @@ def _spine(
                 "value": None if row.is_suppressed else row.value,
                 "england_value": row.england_value,
                 "comparison_to_england": row.comparison_to_england,
+                "is_provisional": row.is_provisional,
                 "areas": len(values),
                 "lowest": values.min(),
                 "lower_quartile": values.quantile(0.25),

@@ -58,6 +58,9 @@ summary as (
         -- of its terms, which followed how the tables happened to be stored (different
         -- from one refresh to the next at 1% national scale)
         avg(value order by comparator_area_code) as neighbour_average,
+        -- the middle neighbour: the comparison's yardstick, which one unusual neighbour
+        -- cannot pull (an average can make second best of four "worse than the neighbours")
+        median(value) as neighbour_median,
         min(value) as neighbour_lowest,
         max(value) as neighbour_highest
     from neighbour_values
@@ -113,6 +116,7 @@ select
     lists.neighbours_listed,
     summary.neighbours_with_value,
     summary.neighbour_average,
+    summary.neighbour_median,
     summary.neighbour_lowest,
     summary.neighbour_highest,
     ranked.rank_among_neighbours,
@@ -122,10 +126,10 @@ select
         (ranked.rank_among_neighbours - 1) * 5.0 / (ranked.areas_ranked - 1)
     ) as integer) + 1) end as neighbour_quintile,
     case
-        when area.lower_95 is null or summary.neighbour_average is null then 'not_compared'
-        when summary.neighbour_average between area.lower_95 and area.upper_95 then 'similar'
+        when area.lower_95 is null or summary.neighbour_median is null then 'not_compared'
+        when summary.neighbour_median between area.lower_95 and area.upper_95 then 'similar'
         when
-            (area.lower_95 > summary.neighbour_average)
+            (area.lower_95 > summary.neighbour_median)
             = (area.polarity = 'higher_is_better') then 'better'
         else 'worse'
     end as comparison_to_neighbours,

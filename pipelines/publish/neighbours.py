@@ -6,10 +6,12 @@ suppressed cell (it is a function of published cells alone). Rates and percentag
 count is not comparable between areas of different sizes (as with England, counts are
 "not_compared").
 
-Fingertips' way: the area's 95% interval against the neighbours' average decides "better",
-"similar" or "worse" by the metric's polarity; the rank is 1 for the best of the area and
-its neighbours with a value; the quintile places that rank from best (1) to worst (5): the
-best is always 1 and the worst 5, so with few neighbours the quintiles are coarse.
+As Fingertips compares with a benchmark: the area's 95% interval against the neighbours'
+median (the middle neighbour: one unusual neighbour cannot pull it, as it pulls an average)
+decides "better", "similar" or "worse" by the metric's polarity; the rank is 1 for the best
+of the area and its neighbours with a value; the quintile places that rank from best (1) to
+worst (5): the best is always 1 and the worst 5, so with few neighbours the quintiles are
+coarse.
 """
 
 from pathlib import Path
@@ -32,13 +34,17 @@ COLUMNS = {
     "neighbours_listed": "How many comparator areas the list gives the area.",
     "neighbours_with_value": "How many of them have a published value for the period.",
     "neighbour_average": "Mean of the neighbours' published values (each area counts once).",
+    "neighbour_median": (
+        "Median of the neighbours' published values (the middle neighbour): what the area "
+        "is compared with."
+    ),
     "neighbour_lowest": "Lowest published value among the neighbours.",
     "neighbour_highest": "Highest published value among the neighbours.",
     "rank_among_neighbours": "1 = best (by polarity) of the area and its neighbours with values.",
     "areas_ranked": "How many areas the rank is out of.",
     "neighbour_quintile": "1 = best fifth ... 5 = worst fifth of the area and its neighbours.",
     "comparison_to_neighbours": (
-        "better, similar or worse: the area's 95% interval against the neighbours' average, "
+        "better, similar or worse: the area's 95% interval against the neighbours' median, "
         "by polarity; not_compared without a value, an interval or a neighbour with a value."
     ),
     "comparators_list": "The comparator list used (see dim_comparator).",

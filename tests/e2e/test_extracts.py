@@ -1,5 +1,6 @@
 """Outcome packs and the BI interface, on the shared refreshed publication."""
 
+import math
 import re
 import shutil
 import subprocess
@@ -10,8 +11,10 @@ import pytest
 from openpyxl import load_workbook
 
 from pipelines import config
-from pipelines.extracts.pack import ExtractError, build_pack
-from pipelines.extracts.writers import COMPARISON_COLOURS, WRITERS, write_html, write_xlsx
+from pipelines.extracts import words
+from pipelines.extracts.charts import nice_ticks
+from pipelines.extracts.pack import ExtractError, build_pack, in_words, objective_verdicts
+from pipelines.extracts.writers import FILLS, SPINE_FILLS, WRITERS, write_html, write_xlsx
 from pipelines.publish import neighbours
 
 README = config.PROJECT_ROOT / "README.md"
@@ -33,12 +36,20 @@ def published(marts, sql, params=()):
 def test_xlsx_pack_sheets_values_and_formats(marts, tmp_path):
     pack = build_pack(marts, "E06000016")
     book = load_workbook(write_xlsx(pack, tmp_path / "pack.xlsx"))
-    assert book.sheetnames == ["Scorecard", "Overview", "Trends", "Breakdowns", "Notes"]
+    assert book.sheetnames == [
+        "Summary",
+        "Scorecard",
+        "Overview",
+        "Trends",
+        "Chart data",
+        "Breakdowns",
+        "Notes",
+    ]
     summary = book["Scorecard"]
     assert summary.freeze_panes == "A5"
     header = [c.value for c in summary[4]]
-    rows = {r[2]: r for r in summary.iter_rows(min_row=5, values_only=True) if r[2]}
-    dsr = rows["Deaths related to drug misuse, 3-year directly standardised rate"]
+    rows = {r[0]: r for r in summary.iter_rows(min_row=5, values_only=True) if r[0]}
+    dsr = rows["Deaths related to drug misuse, 3-year directly standardised rate (per 100,000)"]
     expected = published(
         marts,
         "SELECT value, lower_95, england_value FROM fct_outcomes WHERE metric_id = "
@@ -48,29 +59,48 @@ def test_xlsx_pack_sheets_values_and_formats(marts, tmp_path):
     assert dsr[header.index("Value")] == pytest.approx(expected[0])
     assert dsr[header.index("Lower 95%")] == pytest.approx(expected[1])
     assert dsr[header.index("England")] == pytest.approx(expected[2])
-    assert dsr[header.index("Compared with England")] == "worse"
-    assert dsr[header.index("Direction of travel")] == "no significant change"
+    assert dsr[header.index("Compared with England")].startswith("worse than England")
+    assert dsr[header.index("Change on a year earlier")] == "no significant change"
     assert dsr[header.index("Period")] == "January 2022 to December 2024"
     formats = {
-        summary.cell(row=r, column=3).value: summary.cell(row=r, column=5).number_format
+        summary.cell(row=r, column=1).value: summary.cell(row=r, column=3).number_format
         for r in range(5, summary.max_row + 1)
     }
-    assert formats["Adults in treatment"] == "#,##0"
-    assert formats["Continuity of care after release from prison"] == '0.0"%"'
-    assert len(book["Trends"]._charts) == len(pack.trends) >= 10
-    # the overview's spine: a coloured cell for the area on every rate's row
+    assert formats["Adults in treatment (number)"] == "#,##0"
+    assert formats["Continuity of care after release from prison (%)"] == '0.0"%"'
+    # a comparison is filled, and the fill is never the only sign: the word is in the cell
+    worse = next(
+        summary.cell(row=r, column=header.index("Compared with England") + 1)
+        for r in range(5, summary.max_row + 1)
+        if str(
+            summary.cell(row=r, column=header.index("Compared with England") + 1).value
+        ).startswith("worse")
+    )
+    assert worse.fill.fgColor.rgb[-6:] == FILLS["worse"]
+    # set up to print: landscape, fitted to the width, the header repeated
+    for sheet in book:
+        assert sheet.page_setup.orientation == "landscape", sheet.title
+        assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert summary.print_title_rows == "4:4"
+    # every trend has its chart, England drawn dashed with markers, the interval a grey band
+    charts = book["Trends"]._charts
+    assert len(charts) == len(pack.trends) >= 10
+    assert all(chart.display_blanks == "span" for chart in charts)
+    # the overview's spine: a filled cell for the area on every rate's row
     overview = book["Overview"]
     area_cells = [
         cell
-        for row in overview.iter_rows(min_row=5, min_col=8)
+        for row in overview.iter_rows(min_row=5, min_col=9)
         for cell in row
-        if cell.fill.fgColor.rgb and cell.fill.fgColor.rgb[-6:] in COMPARISON_COLOURS.values()
+        if cell.fill.fgColor.rgb and cell.fill.fgColor.rgb[-6:] in SPINE_FILLS.values()
     ]
     assert len(area_cells) == len(pack.spine) > 5
-    notes = book["Notes"]
-    assert "Disclosure control" in notes["A3"].value
-    assert {r[0] for r in notes.iter_rows(min_row=5, values_only=True)} >= set(
-        pack.summary.metric_id
+    first_page = " ".join(
+        str(c.value) for row in book["Summary"].iter_rows() for c in row if c.value
+    )
+    assert "Disclosure control" in first_page and "Are we on track?" in first_page
+    assert {r[0] for r in book["Notes"].iter_rows(min_row=5, values_only=True)} >= set(
+        pack.summary.metric
     )
 
 
@@ -81,10 +111,9 @@ def test_suppressed_cells_hold_no_number(marts, tmp_path):
     assert pack.breakdowns.is_suppressed.any()
     sheet = load_workbook(write_xlsx(pack, tmp_path / "rutland.xlsx"))["Breakdowns"]
     header = [c.value for c in sheet[4]]
-    suppressed_rows = [
-        r for r in sheet.iter_rows(min_row=5, values_only=True) if r[header.index("Suppression")]
-    ]
-    assert suppressed_rows
+    rows = list(sheet.iter_rows(min_row=5, values_only=True))
+    suppressed_rows = [r for r in rows if words.SUPPRESSED in r]
+    assert len(suppressed_rows) == int(pack.breakdowns.is_suppressed.sum())
     for row in suppressed_rows:
         for column in ("Numerator", "Denominator", "Value", "Lower 95%", "Upper 95%"):
             assert not isinstance(row[header.index(column)], int | float), row
@@ -115,68 +144,257 @@ def test_the_pack_answers_the_strategys_questions(marts):
     assert round(continuity.value, 1) == 55.2
     assert continuity.period == "April 2024 to March 2025"
     assert round(rows.loc["drug_misuse_death_rate_dsr"].value, 1) == 14.7
-    assert rows.loc["drug_misuse_death_rate_dsr"].direction_of_travel == "no significant change"
+    assert rows.loc["drug_misuse_death_rate_dsr"].change == "no significant change"
     assert round(rows.loc["unmet_need_alcohol"].value) == 80
     assert round(rows.loc["unmet_need_opiate_crack"].value) == 50
     assert round(rows.loc["continuity_of_care_rate"].lower_95, 1) < 55.2
-    # every rate has England or its neighbours beside it
+    # every rate is compared with its neighbours' middle value, in words
     rates = pack.summary[pack.summary.unit != "count"]
-    assert rates.neighbour_average.notna().all()
-    assert set(rates.comparison_to_neighbours) <= {"better", "similar", "worse"}
+    assert rates.neighbour_median.notna().all()
+    assert all(
+        text.split(" ")[0] in {"better", "similar", "worse"}
+        for text in rates.compared_with_neighbours
+    )
     assert not pack.neighbours.empty
     december = build_pack(marts, "E06000016", "2024-12").summary.set_index("metric_id")
     assert december.loc["adults_in_treatment"].value == 2500
     assert december.loc["adults_in_treatment"].period == "January 2024 to December 2024"
 
 
-def test_no_pack_holds_internal_words(marts, tmp_path):
+def test_the_first_page_says_per_objective_whether_things_are_getting_better(marts):
     pack = build_pack(marts, "E06000016")
-    for name, writer in WRITERS.items():
-        path = writer(pack, tmp_path / f"pack.{name}")
-        if name == "xlsx":
-            book = load_workbook(path)
-            text = " ".join(
-                str(c.value) for sheet in book for row in sheet.iter_rows() for c in row if c.value
-            )
-        else:
-            text = path.read_text(encoding="utf-8")
-        for word in ("metrics.md", "W(E)", "raw-data.md", "no_significant_change"):
-            assert word not in text, (name, word)
+    objectives = pack.summary.drop_duplicates("objective_order")
+    assert list(pack.verdicts.objective) == list(objectives.objective)
+    for verdict in pack.verdicts.itertuples():
+        measures = pack.summary[pack.summary.objective == verdict.objective]
+        changes = list(measures.change)
+        assert verdict.improved == changes.count("improved")
+        assert verdict.worsened == changes.count("worsened")
+        assert verdict.no_significant_change == changes.count("no significant change")
+        assert verdict.not_judged == sum(c.startswith("not judged") for c in changes)
+        expected = (
+            "mixed"
+            if verdict.improved and verdict.worsened
+            else "better"
+            if verdict.improved
+            else "worse"
+            if verdict.worsened
+            else "unchanged"
+            if verdict.no_significant_change
+            else "not_judged"
+        )
+        assert verdict.verdict == expected
+    # the headline figures, in words, with England and the neighbours where they exist
+    continuity = next(h for h in pack.headlines if h.startswith("Continuity of care"))
+    assert "55.2%" in continuity and "England (" in continuity and "neighbour" in continuity
+    # Rutland: what could not be judged says why
+    rutland = build_pack(marts, "E06000017")
+    not_judged = rutland.verdicts[rutland.verdicts.not_judged > 0]
+    assert len(not_judged) and all("Could not be judged:" in s for s in not_judged.sentence)
 
 
-def test_html_pack_is_self_contained_and_renders(marts, tmp_path):
-    pack = build_pack(marts, "LLR")
+def test_latest_has_one_meaning(marts):
+    """The pack's default period, the scorecard's is_latest_final rows (the README's BI query)
+    and the UI's headline are the same reporting period, and the pack says what is newer."""
+    from pipelines.publish.assets import headline_values
+
+    pack = build_pack(marts, "E06000016")
+    latest = published(
+        marts,
+        "SELECT DISTINCT reporting_period_end_date, max(period_end_date) FROM "
+        "fct_strategy_scorecard WHERE area_code = 'E06000016' AND is_latest_final GROUP BY 1",
+    )
+    assert latest == [(pack.period_end, pack.period_end)]
+    adults = pack.summary.set_index("metric_id").loc["adults_in_treatment"]
+    shown = headline_values(marts, "E06000016")
+    assert shown["latest/E06000016/adults_in_treatment"].startswith(f"{adults.value:,.1f}")
+    # adults in treatment has final months after the pack's March: the pack says so
+    later = published(
+        marts,
+        "SELECT max(period_end_date) FROM fct_outcomes WHERE area_code = 'E06000016' "
+        "AND metric_id = 'adults_in_treatment'",
+    )[0][0]
+    assert later > pack.period_end
+    assert f"Adults in treatment to {words.month(later)}" in pack.newer
+
+
+def test_no_verdict_is_built_on_a_provisional_value(marts, tmp_path):
+    """The shareable tier publishes final values only, so a provisional row reaches a pack
+    only if that rule changes: even then it is marked everywhere and judged nowhere."""
+    pack = build_pack(marts, "E06000016")
+    summary = pack.summary.copy()
+    summary.loc[summary.metric_id == "referral_conversion_rate", "is_provisional"] = True
+    pack.summary = in_words(summary, pack.has_neighbours)
+    pack.verdicts = objective_verdicts(pack.summary)
+    row = pack.summary.set_index("metric_id").loc["referral_conversion_rate"]
+    assert row.change == "not judged: provisional"
+    assert row.compared_with_england.startswith("not compared")
+    assert row.compared_with_neighbours == "not compared: provisional"
+    assert "Provisional" in row.note
+    verdict = pack.verdicts[pack.verdicts.objective == row.objective].iloc[0]
+    assert verdict.verdict == "not_judged" and "provisional" in verdict.sentence
+    html_text = write_html(pack, tmp_path / "p.html").read_text(encoding="utf-8")
+    assert f"{words.number(row.value, 'percentage')} (provisional)" in html_text
+    book = load_workbook(write_xlsx(pack, tmp_path / "p.xlsx"))
+    scorecard = [r for r in book["Scorecard"].iter_rows(values_only=True) if r[0]]
+    marked = next(r for r in scorecard if str(r[0]).startswith(row.metric))
+    assert "provisional" in marked and "not judged: provisional" in marked
+    table = pd.read_csv(WRITERS["csv"](pack, tmp_path / "p.csv"))
+    flagged = table[table.metric_id == "referral_conversion_rate"]
+    assert flagged.is_provisional.all() and (flagged.change == "not judged: provisional").all()
+
+
+# what a board member must never read: codes, table names, file names, ISO dates
+INTERNAL = re.compile(
+    r"\b(fct|dim|stg|int)_[a-z_]+|_rate\b|rate_per_100000|not_compared|no_significant_change"
+    r"|illustrative_same_type|[a-z]+_[a-z]+_[a-z_]+|\b\d{4}-\d{2}-\d{2}\b|\bE0[6-9]\d{6}\b"
+    r"|metrics\.md|raw-data\.md|W\(E\)"
+)
+
+
+def pack_text(path) -> str:
+    if path.suffix == ".xlsx":
+        book = load_workbook(path)
+        return " ".join(
+            str(c.value) for sheet in book for row in sheet.iter_rows() for c in row if c.value
+        )
+    text = path.read_text(encoding="utf-8")
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<(style|svg)[^>]*>.*?</\1>", " ", text, flags=re.S))
+
+
+@pytest.mark.parametrize("area", ["E06000016", "LLR", "E06000017"])
+def test_no_pack_holds_internal_words(marts, tmp_path, area):
+    pack = build_pack(marts, area)
+    for name in ("xlsx", "html"):
+        text = pack_text(WRITERS[name](pack, tmp_path / f"pack.{name}"))
+        found = sorted(set(m.group(0) for m in INTERNAL.finditer(text)))
+        assert not found, (area, name, found)
+        # a suppressed value is shown one way only
+        assert "fewer than 10 deaths" not in text.lower() or words.SUPPRESSED in text
+        for other in ("not shown (small numbers)", "suppressed: small numbers"):
+            assert other not in text, (area, name, other)
+    # neighbours are named only where the publication holds them
+    text = pack_text(write_html(pack, tmp_path / "n.html"))
+    assert "not in this publication" not in text
+    for name in pack.neighbours[~pack.neighbours.is_reported.astype(bool)].area_name:
+        assert name not in text.split("Neighbours.")[-1].split("Measure")[0], name
+
+
+def test_chart_ticks_are_round_and_counts_start_at_zero(marts, tmp_path):
+    for area in ("E06000016", "LLR", "E06000017"):
+        pack = build_pack(marts, area)
+        page = write_html(pack, tmp_path / f"{area}.html").read_text(encoding="utf-8")
+        charts = re.findall(r'<svg[^>]*class="trend".*?</svg>', page, flags=re.S)
+        assert len(charts) == len(pack.trends)
+        units = dict(zip(pack.summary.metric_id, pack.summary.unit, strict=False))
+        for metric_id, chart in zip(pack.trends, charts, strict=True):
+            ticks = [float(t.replace(",", "")) for t in re.findall(r'class="tick">([^<]+)<', chart)]
+            assert len(ticks) >= 3, (area, metric_id)
+            steps = {round(b - a, 9) for a, b in zip(ticks, ticks[1:], strict=False)}
+            assert len(steps) == 1, (area, metric_id, ticks)
+            step = steps.pop()
+            mantissa = step / 10 ** math.floor(math.log10(step))
+            assert round(mantissa, 6) in {1, 2, 2.5, 5}, (area, metric_id, ticks)
+            assert all(abs(t / step - round(t / step)) < 1e-6 for t in ticks)
+            if units[metric_id] == "count":
+                assert ticks[0] == 0, (area, metric_id, ticks)
+
+
+def test_nice_ticks():
+    assert nice_ticks(14.4, 62.8) == [0, 20, 40, 60, 80]
+    assert nice_ticks(0, 4) == [0, 1, 2, 3, 4]
+    assert nice_ticks(0, 2653) == [0, 1000, 2000, 3000]
+    assert nice_ticks(78.7, 96.2) == [75, 80, 85, 90, 95, 100]
+
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+# run in the page once laid out: does any table or chart reach past the window's right edge?
+MEASURE = """<script>
+window.addEventListener('load', () => {
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll('table, svg.trend, h1, p')]
+    .filter(e => e.getBoundingClientRect().right > width + 1)
+    .map(e => e.tagName + '.' + (e.className.baseVal ?? e.className));
+  document.body.setAttribute('data-overflow', wide.join(' ') || 'none');
+});
+</script>"""
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.skip("Chromium is not installed here (Debian package chromium); .ci/run installs it")
+    return found
+
+
+@pytest.mark.parametrize("area", ["E06000016", "LLR", "E06000017"])
+def test_html_pack_renders_whole_at_1400_and_1024_pixels(marts, tmp_path, area):
+    pack = build_pack(marts, area)
     page = write_html(pack, tmp_path / "pack.html")
     text = page.read_text()
-    assert "<svg" in text and "Leicester, Leicestershire and Rutland" in text
+    assert "<svg" in text and pack.area_name in text
     assert text.count('class="spine"') == len(pack.spine) > 5
     assert not re.search(r'(src|href)="(https?:)?//', text)  # nothing fetched from elsewhere
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("Chromium is not installed here (Debian package chromium); .ci/run installs it")
-    screenshot = tmp_path / "pack.png"
+    browser = chromium()
+    measured = tmp_path / "measured.html"
+    measured.write_text(text.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    for width in (1400, 1024):
+        base = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / f'profile-{width}'}"]
+        screenshot = tmp_path / f"{area}-{width}.png"
+        subprocess.run(
+            [*base, f"--window-size={width},2000", f"--screenshot={screenshot}", page.as_uri()],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        data = screenshot.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+        dom = subprocess.run(
+            [*base, f"--window-size={width},2000", "--dump-dom", measured.as_uri()],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
+        overflow = re.findall(r'data-overflow="([^"]*)"', dom)
+        assert overflow == ["none"], (area, width, overflow)
+
+
+def test_the_leicester_xlsx_prints_in_at_most_8_pages(marts, tmp_path):
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        pytest.skip(
+            "LibreOffice is not installed here (libreoffice-calc-nogui); .ci/run installs it"
+        )
+    book = write_xlsx(build_pack(marts, "E06000016"), tmp_path / "leicester.xlsx")
     subprocess.run(
         [
-            chromium,
+            office,
+            f"-env:UserInstallation={(tmp_path / 'office').as_uri()}",
             "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--window-size=1200,1600",
-            f"--screenshot={screenshot}",
-            page.as_uri(),
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(book),
         ],
         check=True,
         capture_output=True,
-        timeout=120,
+        timeout=180,
     )
-    data = screenshot.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    pdf = (tmp_path / "leicester.pdf").read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert 5 <= pages <= 8, pages
 
 
 def test_home_area_pack_and_docs_are_published(marts):
