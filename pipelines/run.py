@@ -283,6 +283,7 @@ def run_refresh(
             run_config=run_config,
             instance=active_instance,
             raise_on_error=False,
+            tags=settings.run_tags,
         )
     # A failed step's traceback sits in a reference cycle with the DuckDB connection it had
     # open; until the cycle is collected that connection holds the warehouse's lock against
