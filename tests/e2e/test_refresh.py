@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from pipelines import config
+from pipelines.publish import neighbours
 from tests.conftest import copy_publication, file_hashes, run_refresh_in
 
 PERSON_LEVEL_COLUMNS = {"client_id", "journey_id", "release_id", "death_id", "latest_journey_id"}
@@ -213,3 +214,34 @@ def test_a_warning_names_its_rows_on_the_console_and_in_dagster_not_in_the_publi
         assert f"({outside[0][0]}), {outside[0][2]}" not in text, name
         assert f"ONS {outside[0][3]:.1f} outside" not in text, name
 
+
+def test_the_docs_page_documents_the_neighbour_comparison(refreshed):
+    """fct_neighbour_comparison, made by the publication in Python, is on the docs page with
+    its description, its columns (as published, with their types) and its lineage."""
+    marts = refreshed.settings.marts_dir
+    page = (marts / "dbt_docs.html").read_text(encoding="utf-8")
+    decoder = json.JSONDecoder()
+    manifest = decoder.raw_decode(page, page.index('manifest:{"metadata"') + len("manifest:"))[0]
+    catalog = decoder.raw_decode(page, page.index('catalog:{"metadata"') + len("catalog:"))[0]
+    unique_id = f"model.cdap_outcomes.{neighbours.TABLE}"
+    node = manifest["nodes"][unique_id]
+    assert node["description"].startswith(neighbours.DESCRIPTION)
+    assert {name: c["description"] for name, c in node["columns"].items()} == neighbours.COLUMNS
+    con = duckdb.connect(str(marts / config.PUBLISHED_DUCKDB_NAME), read_only=True)
+    try:
+        published = con.execute(
+            "SELECT column_name, lower(data_type) FROM information_schema.columns "
+            "WHERE table_name = ? ORDER BY ordinal_position",
+            [neighbours.TABLE],
+        ).fetchall()
+    finally:
+        con.close()
+    assert [(name, c["data_type"]) for name, c in node["columns"].items()] == published
+    assert {name: c["type"] for name, c in catalog["nodes"][unique_id]["columns"].items()} == (
+        dict(published)
+    )
+    made_from = {f"model.cdap_outcomes.{m}" for m in ("fct_outcomes", "dim_metric")}
+    made_from.add(f"model.cdap_outcomes.{neighbours.COMPARATORS_MART}")
+    assert set(node["depends_on"]["nodes"]) == made_from
+    assert all(unique_id in manifest["child_map"][parent] for parent in made_from)
+    assert node["raw_code"] == neighbours.comparison_sql()
