@@ -28,9 +28,9 @@ PUBLISHED_SCHEMA = "main"
 
 
 def python_made_sources() -> list[Path]:
-    """The files the Python-made tables' documentation comes from (a new page when they
-    change)."""
-    return [Path(neighbours.__file__), neighbours.COMPARISON_SQL]
+    """The files the Python-made tables' documentation comes from, this module included (a
+    new page when they change)."""
+    return [Path(__file__), Path(neighbours.__file__), neighbours.COMPARISON_SQL]
 
 
 def _neighbour_comparison_node(
