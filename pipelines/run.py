@@ -63,12 +63,12 @@ class _ProgressHandler(logging.Handler):
             if not evaluation.passed:
                 key = evaluation.asset_check_key
                 where = f"{key.asset_key.to_user_string()} {key.name}"
-                if evaluation.description:  # a dbt test's failing rows, a suite's failures
-                    where += f": {evaluation.description}"
                 if evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                    # what failed is said once, in the explanation of the stopped refresh
                     self.echo(f"  check failed: {where}")
-                else:
-                    self.echo(f"  warning (does not stop the refresh): {where}")
+                else:  # nothing else says what a warning found: a dbt test's rows, a gap
+                    detail = f": {evaluation.description}" if evaluation.description else ""
+                    self.echo(f"  warning (does not stop the refresh): {where}{detail}")
         elif kind == "STEP_FAILURE":
             self.echo(f"  FAILED: {step}: {_user_message(event.event_specific_data.error)}")
 

@@ -116,7 +116,7 @@ def answers(port: int) -> bool:
         return False
 
 
-@pytest.mark.parametrize("stop_with", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("stop_with", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
 def test_the_ui_started_in_the_background_stops_on_a_signal(tmp_path, stop_with):
     port = free_port()
     env = {
