@@ -4,6 +4,7 @@ print the disclosure rule."""
 import argparse
 import logging
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -11,8 +12,34 @@ from pipelines import config
 from pipelines.config import Settings
 
 
+def ui_command(settings: Settings) -> str:
+    """The command that opens the UI on these settings' runs: the flags that differ from what
+    `cdap ui` would choose on its own."""
+    flags = []
+    for flag, value, default in (
+        ("--raw-dir", settings.raw_dir, config.DEFAULT_RAW_DIR),
+        ("--warehouse", settings.warehouse, config.DEFAULT_WAREHOUSE),
+        ("--marts-dir", settings.marts_dir, config.DEFAULT_MARTS_DIR),
+        ("--dagster-home", settings.dagster_home, config.dagster_home_of(settings.warehouse)),
+    ):
+        if value != default:
+            flags += [flag, shlex.quote(str(value))]
+    return " ".join(["./cdap ui", *flags])
+
+
+def _own_dagster_home(settings: Settings) -> list[str]:
+    """Where a refresh apart from production is recorded, and how to see it."""
+    return [
+        f"This refresh is recorded in its own Dagster home, {settings.dagster_home}, apart from "
+        f"the production refresh's ({config.DEFAULT_DAGSTER_HOME}). To see its runs in the UI:",
+        f"  {ui_command(settings)}",
+    ]
+
+
 def _refresh(args: argparse.Namespace) -> int:
-    settings = Settings.build(args.raw_dir, args.warehouse, args.marts_dir)
+    settings = Settings.build(
+        args.raw_dir, args.warehouse, args.marts_dir, dagster_home=args.dagster_home
+    )
     problem = config.path_problem(settings)
     if problem is not None:
         print(f"cdap refresh: {problem}", file=sys.stderr)
@@ -21,6 +48,7 @@ def _refresh(args: argparse.Namespace) -> int:
     print(f"Refreshing from {settings.raw_dir}")
     print(f"  warehouse: {settings.warehouse}")
     print(f"  marts:     {settings.marts_dir}")
+    print(f"  Dagster:   {settings.dagster_home}")
     from pipelines import contract
 
     for entry in contract.unread_entries(settings.raw_dir):
@@ -50,7 +78,20 @@ def _refresh(args: argparse.Namespace) -> int:
         print(outcome.explanation())
         for path in outcome.published:
             print(f"  {path}")
+    if settings.has_own_dagster_home:
+        print()
+        for line in _own_dagster_home(settings):
+            print(line)
     return 0 if outcome.success else 1
+
+
+def _ui(args: argparse.Namespace, dagster_args: list[str]) -> int:
+    from pipelines.ops.ui import run_ui
+
+    settings = Settings.build(
+        args.raw_dir, args.warehouse, args.marts_dir, dagster_home=args.dagster_home
+    )
+    return run_ui(settings, dagster_args)
 
 
 def _sample(args: argparse.Namespace) -> int:
@@ -95,6 +136,13 @@ def _disclosure_rule(_args: argparse.Namespace) -> int:
     return 0
 
 
+DAGSTER_HOME_HELP = (
+    "Dagster's storage of runs ($DAGSTER_HOME; default: .dagster for the default warehouse, "
+    "<warehouse>.dagster beside any other, so runs of a scratch warehouse stay out of the "
+    "production UI)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cdap", description="Outcomes warehouse for a Combating Drugs and Alcohol Partnership."
@@ -117,7 +165,27 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument(
         "--marts-dir", help=f"publication folder (${config.MARTS_DIR_ENV}, default data/marts)"
     )
+    refresh.add_argument("--dagster-home", help=DAGSTER_HOME_HELP)
     refresh.set_defaults(handler=_refresh)
+
+    ui = commands.add_parser(
+        "ui",
+        help="the Dagster UI (dagster dev) on one warehouse's asset graph and runs",
+        description="The Dagster UI and daemon (dagster dev -w workspace.yaml) for the settings "
+        "given (each option falls back to its environment variable, then to the default), in "
+        "the warehouse's Dagster home. Other options go to dagster dev (e.g. -p 3001). Stops "
+        "on Ctrl-C, SIGINT or SIGTERM, also when started in the background.",
+    )
+    ui.add_argument("--raw-dir", help=f"raw CSV folder (${config.RAW_DIR_ENV}, default data/raw)")
+    ui.add_argument(
+        "--warehouse",
+        help=f"working DuckDB file (${config.WAREHOUSE_ENV}, default data/warehouse.duckdb)",
+    )
+    ui.add_argument(
+        "--marts-dir", help=f"publication folder (${config.MARTS_DIR_ENV}, default data/marts)"
+    )
+    ui.add_argument("--dagster-home", help=DAGSTER_HOME_HELP)
+    ui.set_defaults(handler=_ui, passes_on_unknown=True)
 
     extract = commands.add_parser(
         "extract",
@@ -163,10 +231,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "passes_on_unknown", False):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     # every file a command writes is owner-only unless it is opened to readers on purpose
     # (the publication, an extract)
     os.umask(config.OWNER_ONLY_UMASK)
+    if getattr(args, "passes_on_unknown", False):
+        return args.handler(args, unknown)  # `cdap ui`: the rest goes to dagster dev
     return args.handler(args)
 
 

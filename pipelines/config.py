@@ -38,7 +38,17 @@ DEFAULT_MARTS_DIR = PROJECT_ROOT / "data" / "marts"
 DEFAULT_HOME_AREA = "E06000016"  # Leicester
 DEFAULT_LOCK_TIMEOUT = 1800.0
 DEFAULT_DUCKDB_MEMORY_LIMIT = "2GB"  # within an ordinary machine; DuckDB spills beyond it
+# The production warehouse's Dagster home. Any other warehouse (a scratch refresh of another
+# raw folder, a test) records its runs in a home of its own beside it, `<warehouse>.dagster`
+# (`dagster_home_of`), so its materialisations never show in the production UI; DAGSTER_HOME
+# or --dagster-home, when given, names the home whatever the warehouse.
 DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster"
+DAGSTER_HOME_SUFFIX = ".dagster"
+
+# Run tags on every refresh (the UI's runs list filters on them): where it read and wrote.
+RAW_DIR_TAG = "cdap/raw_dir"
+WAREHOUSE_TAG = "cdap/warehouse"
+MARTS_DIR_TAG = "cdap/marts_dir"
 
 # Name of the read-only DuckDB file published for BI tools, inside the marts folder.
 PUBLISHED_DUCKDB_NAME = "cdap_marts.duckdb"
@@ -69,22 +79,61 @@ class Settings:
         warehouse: str | os.PathLike | None = None,
         marts_dir: str | os.PathLike | None = None,
         environ: Mapping[str, str] | None = None,
+        dagster_home: str | os.PathLike | None = None,
     ) -> Settings:
-        """Flags first, then the environment, then the defaults; paths made absolute."""
+        """Flags first, then the environment, then the defaults; paths made absolute. Dagster's
+        home is the flag, else DAGSTER_HOME, else the warehouse's own (`dagster_home_of`)."""
+        in_process = environ is None
         environ = os.environ if environ is None else environ
 
         def chosen(flag, env: str, default):
             return flag if flag is not None else environ.get(env) or default
 
+        warehouse_path = _path(chosen(warehouse, WAREHOUSE_ENV, DEFAULT_WAREHOUSE))
+        named_home = environ.get(DAGSTER_HOME_ENV)
+        if in_process and named_home == _home_named_by_this_process:
+            named_home = None  # this process named it for an earlier refresh: not a choice
         return cls(
             raw_dir=_path(chosen(raw_dir, RAW_DIR_ENV, DEFAULT_RAW_DIR)),
-            warehouse=_path(chosen(warehouse, WAREHOUSE_ENV, DEFAULT_WAREHOUSE)),
+            warehouse=warehouse_path,
             marts_dir=_path(chosen(marts_dir, MARTS_DIR_ENV, DEFAULT_MARTS_DIR)),
             home_area=chosen(None, HOME_AREA_ENV, DEFAULT_HOME_AREA),
             lock_timeout_seconds=float(chosen(None, LOCK_TIMEOUT_ENV, DEFAULT_LOCK_TIMEOUT)),
             duckdb_memory_limit=chosen(None, DUCKDB_MEMORY_LIMIT_ENV, DEFAULT_DUCKDB_MEMORY_LIMIT),
-            dagster_home=_path(chosen(None, DAGSTER_HOME_ENV, DEFAULT_DAGSTER_HOME)),
+            dagster_home=_path(
+                dagster_home
+                if dagster_home is not None
+                else named_home or dagster_home_of(warehouse_path)
+            ),
         )
+
+    @property
+    def has_own_dagster_home(self) -> bool:
+        """True when the runs are recorded apart from the production refresh's."""
+        return self.dagster_home != DEFAULT_DAGSTER_HOME
+
+    @property
+    def run_tags(self) -> dict[str, str]:
+        """The tags of every run of these settings (filter on them in the UI's runs list)."""
+        return {
+            RAW_DIR_TAG: str(self.raw_dir),
+            WAREHOUSE_TAG: str(self.warehouse),
+            MARTS_DIR_TAG: str(self.marts_dir),
+        }
+
+    def environment(self) -> dict[str, str]:
+        """This process's environment with these settings as the variables `Settings.build`
+        reads: a process started with it (the UI's code server) builds the same settings."""
+        return {
+            **os.environ,
+            RAW_DIR_ENV: str(self.raw_dir),
+            WAREHOUSE_ENV: str(self.warehouse),
+            MARTS_DIR_ENV: str(self.marts_dir),
+            HOME_AREA_ENV: self.home_area,
+            LOCK_TIMEOUT_ENV: str(self.lock_timeout_seconds),
+            DUCKDB_MEMORY_LIMIT_ENV: self.duckdb_memory_limit,
+            DAGSTER_HOME_ENV: str(self.dagster_home),
+        }
 
     # -- files kept beside the warehouse (restricted tier) ----------------------------------------
     def beside_warehouse(self, suffix: str) -> Path:
@@ -102,6 +151,20 @@ class Settings:
     def stopped_report(self) -> Path:
         """The data-quality report of a refresh that published nothing (it may name rows)."""
         return self.beside_warehouse(".quality_report.md")
+
+
+def dagster_home_of(warehouse: Path) -> Path:
+    """The Dagster home of a warehouse when none is named: the production one for the default
+    warehouse, else a folder beside it (`/tmp/x/w.duckdb` -> `/tmp/x/w.duckdb.dagster`)."""
+    if warehouse == DEFAULT_WAREHOUSE:
+        return DEFAULT_DAGSTER_HOME
+    return warehouse.with_name(warehouse.name + DAGSTER_HOME_SUFFIX)
+
+
+# The DAGSTER_HOME `prepare_process` set in this process's environment (for Dagster, which
+# reads its home there), when it was not already the value: a later `Settings.build` in the same
+# process (a second refresh from a notebook or a test) does not take it for the user's choice.
+_home_named_by_this_process: str | None = None
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -238,8 +301,11 @@ def prepare_process(settings: Settings) -> None:
     off (for this process and the ones it starts), Dagster's home named and its dagster.yaml
     written if it has none (a dagster.yaml the user wrote is left as it is), and the restricted
     tier owner-only."""
+    global _home_named_by_this_process
     for name, value in TELEMETRY_OFF.items():
         os.environ.setdefault(name, value)
+    if os.environ.get(DAGSTER_HOME_ENV) != str(settings.dagster_home):
+        _home_named_by_this_process = str(settings.dagster_home)
     os.environ[DAGSTER_HOME_ENV] = str(settings.dagster_home)
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     _dagster_yaml_brought_up_to_date(settings.dagster_home / "dagster.yaml")

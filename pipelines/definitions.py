@@ -45,6 +45,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         FULL_REFRESH_JOB,
         selection=dg.AssetSelection.all(),
         description="Ingest every raw file, build and test every dbt model, publish the marts.",
+        # where each run reads and writes, on every run of the job (UI, schedule, sensor)
+        run_tags=settings.run_tags,
         # One writer at a time on the DuckDB warehouse: steps run one after another in one
         # process, and the Warehouse resource holds a lock for the whole run against others.
         executor_def=dg.in_process_executor,

@@ -19,6 +19,7 @@ from pipelines.checks import report as quality_report
 from pipelines.checks.report import REPORT_NAME
 from pipelines.config import Settings
 from pipelines.ops import run_record
+from pipelines.transform import dbt_tests
 from pipelines.transform.assets import DBT_STEP
 
 Echo = Callable[[str], None]
@@ -63,9 +64,11 @@ class _ProgressHandler(logging.Handler):
                 key = evaluation.asset_check_key
                 where = f"{key.asset_key.to_user_string()} {key.name}"
                 if evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                    # what failed is said once, in the explanation of the stopped refresh
                     self.echo(f"  check failed: {where}")
-                else:
-                    self.echo(f"  warning (does not stop the refresh): {where}")
+                else:  # nothing else says what a warning found: a dbt test's rows, a gap
+                    detail = f": {evaluation.description}" if evaluation.description else ""
+                    self.echo(f"  warning (does not stop the refresh): {where}{detail}")
         elif kind == "STEP_FAILURE":
             self.echo(f"  FAILED: {step}: {_user_message(event.event_specific_data.error)}")
 
@@ -154,7 +157,25 @@ def _user_message(error) -> str:
     return plain_words(outermost.message.strip().split("\n")[0])
 
 
-def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
+def failed_check_line(evaluation: dg.AssetCheckEvaluation, shareable: bool = False) -> str:
+    """A blocking check that failed, in one sentence. A dbt test's sentence names its rows
+    (`transform.dbt_tests`); `shareable` (the run record beside the publication) leaves them
+    out: they may hold numbers the publication hides, and only the console and Dagster's
+    storage are restricted."""
+    key = evaluation.asset_check_key
+    rows_in_words = dbt_tests.FAILING_ROWS_KEY in evaluation.metadata
+    failed_rows = evaluation.metadata.get("dagster_dbt/failed_row_count")
+    count = ""
+    if failed_rows is not None and (shareable or not rows_in_words):
+        count = f" ({failed_rows.value} rows)"
+    detail = ""
+    if evaluation.description and not (shareable and rows_in_words):
+        detail = f": {evaluation.description}"
+    return f"check {key.name} on {key.asset_key.to_user_string()} failed{count}{detail}"
+
+
+def _failures(result: dg.ExecuteInProcessResult, shareable: bool = False) -> list[str]:
+    """Why the run stopped, one sentence each (`shareable`: see `failed_check_line`)."""
     failures = []
     for event in result.all_events:
         if (
@@ -164,13 +185,7 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
             evaluation = event.event_specific_data
             if evaluation.severity != dg.AssetCheckSeverity.ERROR:
                 continue  # warnings are reported, they do not stop the refresh
-            key = evaluation.asset_check_key
-            failed_rows = evaluation.metadata.get("dagster_dbt/failed_row_count")
-            count = f" ({failed_rows.value} rows)" if failed_rows is not None else ""
-            detail = f": {evaluation.description}" if evaluation.description else ""
-            failures.append(
-                f"check {key.name} on {key.asset_key.to_user_string()} failed{count}{detail}"
-            )
+            failures.append(failed_check_line(evaluation, shareable))
     for event in result.get_step_failure_events():
         failures.append(f"step {event.step_key}: {_user_message(event.step_failure_data.error)}")
     if not failures:  # the run failed before any step: a resource (the lock), or the run itself
@@ -283,6 +298,7 @@ def run_refresh(
             run_config=run_config,
             instance=active_instance,
             raise_on_error=False,
+            tags=settings.run_tags,
         )
     # A failed step's traceback sits in a reference cycle with the DuckDB connection it had
     # open; until the cycle is collected that connection holds the warehouse's lock against
@@ -298,7 +314,7 @@ def run_refresh(
     report_path = settings.marts_dir / REPORT_NAME
     if not result.success:
         run_record.record_unpublished_run(
-            active_instance, result.run_id, "stopped", settings, failures
+            active_instance, result.run_id, "stopped", settings, _failures(result, shareable=True)
         )
     if not has_published_marts:
         # the marts folder keeps the last good publication (and its report) untouched

@@ -22,6 +22,7 @@ SEEDS_RECORD = "meta.loaded_seeds"  # the fingerprint of the seeds last loaded a
 MARTS_SCHEMA = "marts"
 METRIC_CATALOGUE = "reference.metric_catalogue"  # a seed: the metric catalogue
 OUTCOMES = f"{MARTS_SCHEMA}.fct_outcomes"
+AREAS = f"{MARTS_SCHEMA}.dim_area"  # every area's name (the names of a failing test's rows)
 # restricted marts, for the pipeline's own use
 SOURCE_COVERAGE = f"{MARTS_SCHEMA}.fct_source_coverage"  # each source's as-of date
 POPULATION_COMPLETENESS = f"{MARTS_SCHEMA}.fct_population_completeness"

@@ -3,6 +3,7 @@ that only reads (one per pytest-xdist worker); tests that break input get their 
 
 import hashlib
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -42,13 +43,37 @@ def run_refresh_in(raw_dir: Path, warehouse: Path, marts_dir: Path):
         return run_refresh(settings, instance=instance, echo=None)
 
 
+@dataclass
+class RefreshedRun:
+    """A refresh with what is left of it: its outcome, the in-memory Dagster instance that
+    holds its run (tags, events, check results), and the lines it showed on the console."""
+
+    outcome: object
+    instance: object
+    console: list[str]
+
+
 @pytest.fixture(scope="session")
-def refreshed(tmp_path_factory):
-    """A full refresh of the shipped sample into a temporary warehouse and marts folder."""
+def refreshed_run(tmp_path_factory):
+    """A full refresh of the shipped sample into a temporary warehouse and marts folder, its
+    instance kept open for the session."""
+    import dagster as dg
+
+    from pipelines.run import run_refresh
+
     root = tmp_path_factory.mktemp("refreshed")
-    outcome = run_refresh_in(SAMPLE_RAW_DIR, root / "warehouse.duckdb", root / "marts")
-    assert outcome.success, outcome.explanation()
-    return outcome
+    settings = config.Settings.build(SAMPLE_RAW_DIR, root / "warehouse.duckdb", root / "marts")
+    console: list[str] = []
+    with dg.DagsterInstance.ephemeral() as instance:
+        outcome = run_refresh(settings, instance=instance, echo=console.append)
+        assert outcome.success, outcome.explanation()
+        yield RefreshedRun(outcome, instance, console)
+
+
+@pytest.fixture(scope="session")
+def refreshed(refreshed_run):
+    """The outcome of the full refresh of the shipped sample (`refreshed_run`)."""
+    return refreshed_run.outcome
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 the folder they go to."""
 
 import glob
+import hashlib
 import os
 import shutil
 import time
@@ -12,12 +13,14 @@ import duckdb
 from dagster_dbt import DbtCliResource
 
 from pipelines import config, contract
+from pipelines import warehouse as warehouse_module
 from pipelines.checks import report as quality_report
 from pipelines.disclosure.shareable import published_marts
 from pipelines.extracts.home_pack import write_home_area_pack
 from pipelines.ingest.assets import RawFolder
 from pipelines.ops import run_record
 from pipelines.ops.lock import Warehouse
+from pipelines.publish import docs, neighbours
 from pipelines.publish.files import Publication, publish
 from pipelines.transform.project import (
     dbt_project,
@@ -101,7 +104,9 @@ def publish_marts(
 
     def extras(stage: Path, publication: Publication) -> None:
         """What is published with the marts, written into the new publication's folder."""
-        shutil.copyfile(docs_page(dbt, warehouse), stage / DOCS_NAME)
+        shutil.copyfile(
+            docs_page(dbt, warehouse, stage / config.PUBLISHED_DUCKDB_NAME), stage / DOCS_NAME
+        )
         pack.update(write_home_area_pack(stage, partnership.home_area))
         data_quality.extend(
             quality_report.summary(
@@ -209,24 +214,46 @@ def docs_pages() -> Path:
     return Path(project.project_dir) / project.target_path / "docs"
 
 
-def docs_page(dbt: DbtCliResource, warehouse: Warehouse) -> Path:
-    """The dbt documentation (every model, column, test and lineage; `dbt docs generate
-    --static`) as one HTML page: the BI interface's reference. Without compiling or a catalog
-    the page is a function of the dbt project and of the warehouse's DuckDB database name (the
-    file's stem, which the page shows) alone: made once per version of the project and name,
-    then reused by every refresh of every warehouse."""
+def _docs_fingerprint() -> str:
+    """What the page depends on: the dbt project, and the Python-made tables' definitions."""
+    digest = hashlib.sha256(project_fingerprint().encode())
+    for path in docs.python_made_sources():
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _column_types(published: Path, table: str) -> dict[str, str]:
+    """The column types of a table of the published DuckDB file (none if it is not there)."""
+    rows = warehouse_module.query(
+        published,
+        "SELECT column_name, lower(data_type) FROM information_schema.columns "
+        "WHERE table_name = ? ORDER BY ordinal_position",
+        [table],
+    )
+    return dict(rows)
+
+
+def docs_page(dbt: DbtCliResource, warehouse: Warehouse, published: Path) -> Path:
+    """The dbt documentation (every model, column, test and lineage; `dbt docs generate`) as
+    one HTML page, with the tables the publication makes in Python (`publish.docs`): the BI
+    interface's reference. Without compiling or a catalog the page is a function of the dbt
+    project, of those tables' definitions and of the warehouse's DuckDB database name (the
+    file's stem, which the page shows) alone: made once per version of them and name, then
+    reused by every refresh of every warehouse. `published`: the publication's DuckDB file, for
+    the types of the Python-made tables' columns."""
     warehouse_path = warehouse.path
     pages = docs_pages()
     database = warehouse_path.stem
-    page = pages / f"{database}-{project_fingerprint()[:16]}.html"
+    page = pages / f"{database}-{_docs_fingerprint()[:16]}.html"
     if page.exists():
         return page
     folder = warehouse_target_path(warehouse_path)
     with config.dbt_environment(warehouse_path, warehouse.dbt_memory_limit):
         invocation = dbt.cli(
             # the models were just built: no need to compile them again; column types come
-            # from the model contracts, so the warehouse need not be queried for a catalog
-            ["docs", "generate", "--static", "--no-compile", "--empty-catalog"],
+            # from the model contracts, so the warehouse need not be queried for a catalog.
+            # The one-file page is written here (`publish.docs`), with the Python-made tables.
+            ["docs", "generate", "--no-compile", "--empty-catalog"],
             raise_on_error=True,
             target_path=folder,
         )
@@ -234,11 +261,12 @@ def docs_page(dbt: DbtCliResource, warehouse: Warehouse) -> Path:
         invocation.wait()
     finally:
         release_dbt_adapters()
+    html = docs.static_page(folder, _column_types(published, neighbours.TABLE))
     pages.mkdir(parents=True, exist_ok=True)
     for older in pages.glob(f"{glob.escape(database)}-{'[0-9a-f]' * 16}.html"):
         older.unlink(missing_ok=True)  # made for an earlier version of the project
     written = page.with_name(f".{page.name}.{os.getpid()}.tmp")
-    shutil.copyfile(folder / "static_index.html", written)
+    written.write_text(html, encoding="utf-8")
     os.replace(written, page)  # whole, for a refresh of another warehouse reading it
     return page
 

@@ -22,6 +22,12 @@ from pipelines.warehouse import sql_literal
 
 TABLE = "fct_neighbour_comparison"
 COMPARATORS_MART = "dim_comparator"  # the published list of each area's neighbours
+METRICS_MART = "dim_metric"
+# the table's comment in the published file, and its description on the docs page
+DESCRIPTION = (
+    "Each local authority beside its nearest neighbours (rates and percentages, breakdown "
+    "all, every period), computed from the published values only."
+)
 
 COLUMNS = {
     "metric_id": "The metric (see dim_metric); rates and percentages only.",
@@ -72,10 +78,6 @@ def create_table(con: duckdb.DuckDBPyConnection, published_catalog: str) -> None
         con.execute(f"create table {target} as {comparison_sql()}")
     finally:
         con.execute(f"use {before}")
-    con.execute(
-        f"comment on table {target} is 'Each local authority beside its nearest neighbours "
-        "(rates and percentages, breakdown all, every period), computed from the published "
-        "values only.'"
-    )
+    con.execute(f"comment on table {target} is {sql_literal(DESCRIPTION)}")
     for column, text in COLUMNS.items():
         con.execute(f"comment on column {target}.{column} is {sql_literal(text)}")

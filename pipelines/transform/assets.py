@@ -2,17 +2,19 @@
 
 Groups come from the model folders (staging, intermediate, marts; seeds are `reference`), dbt
 sources map onto the ingest assets, and dbt's tests become asset checks: an error-severity test
-that fails stops everything downstream, so nothing is published.
+that fails stops everything downstream, so nothing is published. Each check says in words what
+its test checks, and a test that warns or fails names its rows (`transform.dbt_tests`).
 """
 
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines import config
 from pipelines.ops.lock import Warehouse
+from pipelines.transform import dbt_tests
 from pipelines.transform.project import (
     dbt_project,
     loaded_seeds,
@@ -40,6 +42,18 @@ class CdapDbtTranslator(DagsterDbtTranslator):
         fqn = dbt_resource_props.get("fqn", [])
         # fqn = [project, folder, ..., name]: the first folder under models/ is the layer.
         return fqn[1] if len(fqn) > 2 else "dbt"
+
+    def get_asset_check_spec(
+        self,
+        asset_spec: dg.AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: DbtProject | None,
+    ) -> dg.AssetCheckSpec | None:
+        # dagster-dbt describes a test only from its `meta.description`: the UI said "No
+        # description provided" for every one
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        return None if spec is None else dbt_tests.described_check_spec(spec, manifest, unique_id)
 
 
 def build_dbt_assets() -> dg.AssetsDefinition:
@@ -73,14 +87,42 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             record_seeds(path, None)  # until this build has loaded and tested them
         with config.dbt_environment(path, warehouse.dbt_memory_limit):
             invocation = dbt.cli(arguments, context=context, target_path=target_path)
+        # A test that warns or fails is reported once dbt has let go of the warehouse (DuckDB
+        # has one writer), with its rows read by the test's own query; the step still fails
+        # after them when dbt did.
+        failed: list[dg.AssetCheckResult] = []
+        stopped: Exception | None = None
         try:
-            yield from invocation.stream()
+            for event in invocation.stream():
+                if isinstance(event, dg.AssetCheckResult) and not event.passed:
+                    failed.append(event)
+                else:
+                    yield event
+        except Exception as error:  # dbt failed: raised once the failed checks are reported
+            stopped = error
         finally:
             release_dbt_adapters()
+        if failed:
+            compiled = dbt_tests.compiled_queries(_run_results(invocation))
+            for result in failed:
+                try:
+                    yield dbt_tests.with_failing_rows(result, path, invocation.manifest, compiled)
+                except Exception as error:  # the words are a help: the outcome goes out anyway
+                    context.log.warning(f"the rows of {result.check_name} not read: {error!r}")
+                    yield result
+        if stopped is not None:
+            raise stopped
         if invocation.is_successful() and not keeps_seeds:
             record_seeds(path, fingerprint)
 
     return cdap_dbt_models
+
+
+def _run_results(invocation) -> Mapping[str, Any]:
+    try:
+        return invocation.get_artifact("run_results.json")
+    except (OSError, ValueError):
+        return {}  # dbt stopped before writing it: the failed checks keep their counts alone
 
 
 def mart_asset_keys(dbt_models: dg.AssetsDefinition) -> list[dg.AssetKey]:

@@ -6,42 +6,13 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from pipelines import config
+from tests.helpers.processes import alive, descendants
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")
-
-
-def descendants(root: int) -> dict[int, str]:
-    """pid -> start time of every process below `root`."""
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            parents[int(entry)] = (int(fields[1]), fields[19])
-    family, found, grew = {root}, {}, True
-    while grew:
-        grew = False
-        for pid, (ppid, start) in parents.items():
-            if ppid in family and pid not in family:
-                family.add(pid)
-                found[pid] = start
-                grew = True
-    return found
-
-
-def alive(pid: int, start: str) -> bool:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return False
-    return fields[19] == start and fields[0] != "Z"
 
 
 @pytest.mark.parametrize("kill_at", ["- cdap_dbt_models", "- published__marts"])

@@ -5,11 +5,13 @@ import json
 import subprocess
 import sys
 
+import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
 
 from pipelines import config
+from pipelines.publish import neighbours
 from tests.conftest import copy_publication, file_hashes, run_refresh_in
 
 PERSON_LEVEL_COLUMNS = {"client_id", "journey_id", "release_id", "death_id", "latest_journey_id"}
@@ -160,3 +162,86 @@ def test_the_bi_file_opens_in_an_old_duckdb(refreshed, tmp_path):
     assert read[0]["version"] == "1.1.3" and read[1]["version"] != "1.1.3"
     assert len(read[0]["tables"]["fct_outcomes"]) > 1000
     assert read[0]["tables"] == read[1]["tables"]
+
+
+def test_a_warning_names_its_rows_on_the_console_and_in_dagster_not_in_the_publication(
+    refreshed_run,
+):
+    """The ONS reconciliation warns on the sample (ONS's rate outside the warehouse's
+    interval): the console line, the check's result and the summary say for which area and
+    period, with the numbers; the shareable report and run record do not (the check is worked
+    out on numbers the publication may hide)."""
+    outcome = refreshed_run.outcome
+    con = duckdb.connect(str(outcome.settings.warehouse), read_only=True)
+    try:
+        outside = con.execute(
+            "SELECT r.area_code, a.area_name, r.period, r.ons_rate, r.warehouse_lower_95, "
+            "r.warehouse_upper_95 FROM marts.fct_ons_reconciliation r "
+            "LEFT JOIN marts.dim_area a USING (area_code) "
+            "WHERE r.reconciliation_status = 'ons_outside_interval' ORDER BY ALL"
+        ).fetchall()
+    finally:
+        con.close()
+    assert outside  # the sample has one (Nottingham, 2022-2024)
+    assert all(1 <= value < 100 for row in outside for value in row[3:])  # read to 1 decimal
+    expected = [
+        f"{name} ({code}), {period}: ONS {rate:.1f} outside {lower:.1f} to {upper:.1f}"
+        for code, name, period, rate, lower, upper in outside
+    ][:5]
+
+    check = "marts/fct_ons_reconciliation ons_rate_within_warehouse_interval"
+    line = next(line for line in refreshed_run.console if check in line)
+    assert line.startswith(f"  warning (does not stop the refresh): {check}: ")
+    assert all(words in line for words in expected), line
+
+    records = refreshed_run.instance.get_records_for_run(
+        outcome.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    evaluation = next(
+        record.event_log_entry.dagster_event.event_specific_data
+        for record in records
+        if record.event_log_entry.dagster_event.event_specific_data.check_name
+        == "ons_rate_within_warehouse_interval"
+    )
+    assert evaluation.metadata["failing_rows"].value == expected
+    assert "fct_ons_reconciliation" in evaluation.metadata["failing_rows_query"].value
+    assert expected[0] in evaluation.description
+    assert any(expected[0] in line for line in outcome.data_quality)
+
+    marts = outcome.settings.marts_dir
+    for name in ("data_quality_report.md", "run_record.jsonl"):
+        text = (marts / name).read_text(encoding="utf-8")
+        assert f"({outside[0][0]}), {outside[0][2]}" not in text, name
+        assert f"ONS {outside[0][3]:.1f} outside" not in text, name
+
+
+def test_the_docs_page_documents_the_neighbour_comparison(refreshed):
+    """fct_neighbour_comparison, made by the publication in Python, is on the docs page with
+    its description, its columns (as published, with their types) and its lineage."""
+    marts = refreshed.settings.marts_dir
+    page = (marts / "dbt_docs.html").read_text(encoding="utf-8")
+    decoder = json.JSONDecoder()
+    manifest = decoder.raw_decode(page, page.index('manifest:{"metadata"') + len("manifest:"))[0]
+    catalog = decoder.raw_decode(page, page.index('catalog:{"metadata"') + len("catalog:"))[0]
+    unique_id = f"model.cdap_outcomes.{neighbours.TABLE}"
+    node = manifest["nodes"][unique_id]
+    assert node["description"].startswith(neighbours.DESCRIPTION)
+    assert {name: c["description"] for name, c in node["columns"].items()} == neighbours.COLUMNS
+    con = duckdb.connect(str(marts / config.PUBLISHED_DUCKDB_NAME), read_only=True)
+    try:
+        published = con.execute(
+            "SELECT column_name, lower(data_type) FROM information_schema.columns "
+            "WHERE table_name = ? ORDER BY ordinal_position",
+            [neighbours.TABLE],
+        ).fetchall()
+    finally:
+        con.close()
+    assert [(name, c["data_type"]) for name, c in node["columns"].items()] == published
+    assert {name: c["type"] for name, c in catalog["nodes"][unique_id]["columns"].items()} == (
+        dict(published)
+    )
+    made_from = {f"model.cdap_outcomes.{m}" for m in ("fct_outcomes", "dim_metric")}
+    made_from.add(f"model.cdap_outcomes.{neighbours.COMPARATORS_MART}")
+    assert set(node["depends_on"]["nodes"]) == made_from
+    assert all(unique_id in manifest["child_map"][parent] for parent in made_from)
+    assert node["raw_code"] == neighbours.comparison_sql()

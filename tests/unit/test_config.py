@@ -169,3 +169,78 @@ def test_the_marts_link_stays_the_path_readers_open(tmp_path):
     assert Settings.build(marts_dir=tmp_path / "x" / ".." / "marts", environ={}).marts_dir == (
         tmp_path / "marts"
     )
+
+
+def test_each_warehouse_records_its_runs_in_a_dagster_home_of_its_own(tmp_path):
+    """The production warehouse in .dagster, any other beside it, unless a home is named."""
+    production = Settings.build(environ={})
+    assert production.dagster_home == config.DEFAULT_DAGSTER_HOME
+    assert not production.has_own_dagster_home
+    scratch = Settings.build(tmp_path / "raw", tmp_path / "w.duckdb", tmp_path / "m", environ={})
+    assert scratch.dagster_home == tmp_path / "w.duckdb.dagster"
+    assert scratch.has_own_dagster_home
+    named = {config.DAGSTER_HOME_ENV: str(tmp_path / "named")}
+    assert Settings.build(environ=named).dagster_home == tmp_path / "named"
+    assert Settings.build(warehouse=tmp_path / "w.duckdb", environ=named).dagster_home == (
+        tmp_path / "named"
+    )
+    flagged = Settings.build(environ=named, dagster_home=tmp_path / "flag")
+    assert flagged.dagster_home == tmp_path / "flag"
+    # the warehouse named by its environment variable counts the same as by the flag
+    by_environment = Settings.build(environ={config.WAREHOUSE_ENV: str(tmp_path / "e.duckdb")})
+    assert by_environment.dagster_home == tmp_path / "e.duckdb.dagster"
+
+
+@pytest.fixture
+def process_state(monkeypatch):
+    """The environment, umask and module state `prepare_process` changes, put back after."""
+    monkeypatch.delenv(config.DAGSTER_HOME_ENV, raising=False)
+    monkeypatch.setattr(config, "_home_named_by_this_process", None)
+    old_umask = os.umask(0o077)
+    yield
+    os.umask(old_umask)
+
+
+def test_a_home_this_process_named_for_a_refresh_is_not_taken_for_a_choice(
+    tmp_path, process_state, monkeypatch
+):
+    """A second refresh in the same process (a notebook, the tests) gets its own warehouse's
+    home, not the one the first refresh named in the environment for Dagster."""
+    first = Settings.build(tmp_path / "raw", tmp_path / "a.duckdb", tmp_path / "marts")
+    config.prepare_process(first)
+    assert os.environ[config.DAGSTER_HOME_ENV] == str(tmp_path / "a.duckdb.dagster")
+    second = Settings.build(tmp_path / "raw", tmp_path / "b.duckdb", tmp_path / "marts")
+    assert second.dagster_home == tmp_path / "b.duckdb.dagster"
+    # a home the user named stays named, refresh after refresh
+    monkeypatch.setenv(config.DAGSTER_HOME_ENV, str(tmp_path / "mine"))
+    third = Settings.build(tmp_path / "raw", tmp_path / "b.duckdb", tmp_path / "marts")
+    assert third.dagster_home == tmp_path / "mine"
+    config.prepare_process(third)
+    fourth = Settings.build(tmp_path / "raw", tmp_path / "c.duckdb", tmp_path / "marts")
+    assert fourth.dagster_home == tmp_path / "mine"
+
+
+def test_runs_are_tagged_with_their_folders_and_the_ui_command_opens_their_home(tmp_path):
+    import shlex
+
+    from pipelines import cli
+
+    raw, warehouse, marts = tmp_path / "raw dir", tmp_path / "w.duckdb", tmp_path / "marts"
+    settings = Settings.build(raw, warehouse, marts, environ={})
+    assert settings.run_tags == {
+        "cdap/raw_dir": str(raw),
+        "cdap/warehouse": str(warehouse),
+        "cdap/marts_dir": str(marts),
+    }
+    command = cli.ui_command(settings)
+    assert command.startswith("./cdap ui --raw-dir ")
+    # the command's flags give `cdap ui` the same settings, so the same Dagster home
+    args, rest = cli.build_parser().parse_known_args(shlex.split(command)[1:])
+    assert rest == []
+    again = Settings.build(
+        args.raw_dir, args.warehouse, args.marts_dir, environ={}, dagster_home=args.dagster_home
+    )
+    assert again == settings
+    named = Settings.build(warehouse=warehouse, environ={}, dagster_home=tmp_path / "h")
+    assert "--dagster-home" in cli.ui_command(named)
+    assert cli.ui_command(Settings.build(environ={})) == "./cdap ui"

@@ -1,6 +1,7 @@
 """The atomic publication and the marts it publishes, on small hand-made warehouses
 (disclosure control itself: test_disclosure.py)."""
 
+import json
 import os
 from pathlib import Path
 
@@ -66,3 +67,47 @@ def test_a_marts_folder_from_before_is_kept_and_replaced_by_the_link(tmp_path):
     assert len(kept) == folders.KEEP and kept[-1].endswith("run4")
     assert not any(p.name.endswith("earlier") for p in folders.publications_dir(marts).iterdir())
     assert folders.current(marts).name == kept[-1]
+
+
+def dbt_target(folder: Path, index: str) -> Path:
+    """What `dbt docs generate` leaves in a target folder, in small."""
+    folder.mkdir()
+    (folder / "index.html").write_text(index)
+    nodes = {
+        f"model.cdap_outcomes.{name}": {"name": name, "resource_type": "model"}
+        for name in ("fct_outcomes", "dim_metric", "dim_comparator", "dim_area")
+    }
+    manifest = {
+        "metadata": {"project_name": "cdap_outcomes"},
+        "nodes": nodes,
+        "parent_map": {},
+        "child_map": {},
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    (folder / "catalog.json").write_text(json.dumps({"metadata": {}, "nodes": {}}))
+    return folder
+
+
+def test_the_docs_page_holds_the_tables_made_in_python(tmp_path):
+    from pipelines.publish import docs, neighbours
+
+    index = '<script>n={manifest:"MANIFEST.JSON INLINE DATA",catalog:"CATALOG.JSON INLINE DATA"}'
+    page = docs.static_page(dbt_target(tmp_path / "target", index), {"metric_id": "varchar"})
+    manifest = json.JSONDecoder().raw_decode(page, page.index("manifest:") + 9)[0]
+    node = manifest["nodes"]["model.cdap_outcomes.fct_neighbour_comparison"]
+    assert list(node["columns"]) == list(neighbours.COLUMNS)
+    assert node["columns"]["metric_id"]["data_type"] == "varchar"
+    assert sorted(node["depends_on"]["nodes"]) == [
+        "model.cdap_outcomes.dim_comparator",
+        "model.cdap_outcomes.dim_metric",
+        "model.cdap_outcomes.fct_outcomes",
+    ]
+    assert "INLINE DATA" not in page
+
+
+def test_a_docs_page_dbt_writes_another_way_is_refused_in_words(tmp_path):
+    from pipelines.publish import docs
+
+    target = dbt_target(tmp_path / "target", "<html>no placeholders</html>")
+    with pytest.raises(ValueError, match="placeholders"):
+        docs.static_page(target, {})
