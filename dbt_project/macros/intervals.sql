@@ -1,4 +1,5 @@
-{#- The interval methods (Wilson, Byar, exact Poisson, Dobson), written once. Every published
+{#- The interval methods (Wilson, Byar, exact Poisson, Dobson, and unmet need's interval from the
+    prevalence estimate's own), written once. Every published
     interval comes from these macros; the Python reference implementation
     (pipelines/transform/interval_reference.py) is the independent reference the tests hold
     them to.
@@ -78,9 +79,22 @@
     end
 {%- endmacro %}
 
+{#- Unmet need, 1 - in_treatment / estimate (a proportion), at one limit of the prevalence
+    estimate's own 95% interval, as Fingertips publishes indicators 93517 and 93532: the count in
+    treatment is exact, the uncertainty is the estimate's, so the lower limit of unmet need
+    comes from the estimate's lower limit. NULL unless the estimate has both limits and the
+    lower is above zero (never half an interval). -#}
+{% macro unmet_need_limit(in_treatment, estimate_lower, estimate_upper, side) -%}
+    case
+        when {{ estimate_lower }} > 0 and {{ estimate_upper }} >= {{ estimate_lower }} then
+            1.0 - {{ in_treatment }} / {{ estimate_lower if side == 'lower' else estimate_upper }}
+    end
+{%- endmacro %}
+
 {#- The interval of a published value, by the metric's method (from the catalogue). Expects
-    the columns value, numerator, denominator, unit, interval_method, standardised_rate and
-    standardised_rate_variance. Percentages are on 0 to 100, rates per 100,000. -#}
+    the columns value, numerator, denominator, unit, interval_method, standardised_rate,
+    standardised_rate_variance, estimate_lower_95 and estimate_upper_95. Percentages are on 0
+    to 100, rates per 100,000. -#}
 {% macro metric_interval(side, level='95') -%}
     {%- set lower = side == 'lower' -%}
     case
@@ -97,5 +111,13 @@
         when interval_method = 'dobson' then
             {{ dobson_lower('standardised_rate', 'standardised_rate_variance', 'numerator', level) if lower
                else dobson_upper('standardised_rate', 'standardised_rate_variance', 'numerator', level) }}
+        {#- unmet need: numerator = estimate - in treatment, denominator = estimate. Only the
+            estimate's 95% interval is published, so there is no 99.8% one (NULL). #}
+        {%- if level == '95' %}
+        when interval_method = 'prevalence_estimate_interval' then 100.0 * (
+            {{ unmet_need_limit('(denominator - numerator)', 'estimate_lower_95', 'estimate_upper_95',
+                                side) }}
+        )
+        {%- endif %}
     end
 {%- endmacro %}

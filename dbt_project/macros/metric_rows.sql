@@ -46,6 +46,8 @@
         {%- endif %}
         cast(null as double) as standardised_rate,
         cast(null as double) as standardised_rate_variance,
+        cast(null as double) as estimate_lower_95,
+        cast(null as double) as estimate_upper_95,
         cast(null as varchar) as value_note
     from {{ ref('int_metric_frame') }} as frame
     left join {{ counts }}

@@ -18,7 +18,19 @@ vectors as (
         ('exact O=5 upper', {{ poisson_upper(5) }}, 11.668332),
         ('exact O=0 lower', {{ poisson_lower(0) }}, 0.0),
         ('exact O=0 upper', {{ poisson_upper(0) }}, 3.688879),
-        ('exact O=0 upper 99.8', {{ poisson_upper(0, '998') }}, 6.907755)
+        ('exact O=0 upper 99.8', {{ poisson_upper(0, '998') }}, 6.907755),
+        -- unmet need as Fingertips 93517 publishes it: England 2019/20, 146,006 in
+        -- treatment, estimate 305,118 (301,515 to 315,753) gives 52.1% (51.6 to 53.8)
+        (
+            'unmet need England 2019/20 lower',
+            {{ unmet_need_limit(146006, 301515, 315753, 'lower') }},
+            0.515759
+        ),
+        (
+            'unmet need England 2019/20 upper',
+            {{ unmet_need_limit(146006, 301515, 315753, 'upper') }},
+            0.537594
+        )
     ) as reference_vectors (vector, computed, expected)
 
 )

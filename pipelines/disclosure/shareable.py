@@ -51,6 +51,9 @@ class PublishedMart:
     # follows_outcomes: a flag that marks each series' latest period with a value, recomputed
     # over the rows published (the warehouse's latest may be a month end not published)
     latest_flag: str | None = None
+    # ... or, where given, each series' latest period published on or before the date in this
+    # column (the area's reporting period), suppressed or not
+    latest_on_or_before: str | None = None
 
     @property
     def order(self) -> tuple[int, str]:
@@ -89,6 +92,7 @@ def published_marts(manifest_path: Path) -> list[PublishedMart]:
                     for f in meta.get("disclosure_follows", ())
                 ),
                 latest_flag=meta.get("disclosure_latest_flag"),
+                latest_on_or_before=meta.get("disclosure_latest_on_or_before"),
             )
         )
     return sorted(marts, key=lambda m: m.order)
@@ -253,9 +257,14 @@ def follows_sql(relation: str, mart: PublishedMart, cells: str = DECISIONS_TABLE
     )
     if mart.latest_flag is None:
         return controlled
+    within = (
+        f"{own.period_column} <= {mart.latest_on_or_before}"
+        if mart.latest_on_or_before
+        else "not is_suppressed"
+    )
     return (
         f"select * replace (coalesce({own.period_column} = max({own.period_column}) "
-        f"filter (where not is_suppressed) over (partition by metric_id, area_code), false) "
+        f"filter (where {within}) over (partition by metric_id, area_code), false) "
         f"as {mart.latest_flag}) from ({controlled})"
     )
 

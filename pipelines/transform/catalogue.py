@@ -15,7 +15,12 @@ BEGIN, END = "<!-- metric-table:begin -->", "<!-- metric-table:end -->"
 
 # how each unit reads in words (the README, the docs, the packs)
 UNITS = {"count": "count", "percentage": "%", "rate_per_100000": "per 100,000"}
-METHODS = {"wilson": "Wilson", "byar_exact_poisson": "Byar / exact Poisson", "dobson": "Dobson"}
+METHODS = {
+    "wilson": "Wilson",
+    "byar_exact_poisson": "Byar / exact Poisson",
+    "dobson": "Dobson",
+    "prevalence_estimate_interval": "From the prevalence estimate's interval",
+}
 POLARITY = {"higher_is_better": "higher is better", "lower_is_better": "lower is better"}
 
 

@@ -1,5 +1,5 @@
 """Reference implementations of the interval methods the metrics use (Wilson, Byar and exact
-Poisson, Dobson).
+Poisson, Dobson, and unmet need's interval from the prevalence estimate's own).
 
 The warehouse computes intervals in SQL (dbt_project/macros/intervals.sql). This module is
 the independent reference the tests hold the SQL to, and it computes the exact Poisson limits
@@ -94,7 +94,34 @@ def dobson(
     return rate, rate + spread * (low_count - observed), rate + spread * (high_count - observed)
 
 
+def unmet_need_interval(
+    in_treatment: float, estimate_lower: float | None, estimate_upper: float | None
+) -> tuple[float, float] | None:
+    """Unmet need, 1 - in_treatment / estimate (a proportion), at the limits of the prevalence
+    estimate's own 95% interval, as Fingertips publishes indicators 93517 and 93532: the count
+    in treatment is exact, the uncertainty is the estimate's, so unmet need's lower limit comes
+    from the estimate's lower limit. A partnership passes its members' limits summed. None where
+    the estimate has no interval (both limits, the lower above zero): never Wilson on the
+    estimate as if it were a count."""
+    if estimate_lower is None or estimate_upper is None or not 0 < estimate_lower <= estimate_upper:
+        return None
+    return 1 - in_treatment / estimate_lower, 1 - in_treatment / estimate_upper
+
+
 # -- tests of change (the SQL is dbt_project/macros/change_tests.sql) ------------------------
+
+
+def intervals_apart(
+    later: tuple[float, float] | None, earlier: tuple[float, float] | None
+) -> bool | None:
+    """Unmet need's test of change: significant only where both years' intervals exist and do
+    not overlap (conservative: two years' estimates share their model, so their errors are not
+    independent and no test of independent samples fits). None without both intervals;
+    intervals that touch overlap."""
+    if later is None or earlier is None:
+        return None
+    return later[0] > earlier[1] or later[1] < earlier[0]
+
 
 TREND_CHI_SQUARED_999 = 10.827566  # chi-squared, 1 df, at 99.9%: Fingertips' trend markers
 

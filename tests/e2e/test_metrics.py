@@ -113,8 +113,11 @@ def test_every_published_number_is_coherent(outcomes):
     assert (
         (valued.lower_95 <= valued.value + 1e-9) & (valued.value <= valued.upper_95 + 1e-9)
     ).all()
+    # unmet need has no 99.8% interval: only the prevalence estimate's 95% one is published
+    assert valued[valued.lower_998.isna()].metric_id.str.startswith("unmet_need").all()
+    wide = valued.dropna(subset=["lower_998"])
     assert (
-        (valued.lower_998 <= valued.lower_95 + 1e-9) & (valued.upper_95 <= valued.upper_998 + 1e-9)
+        (wide.lower_998 <= wide.lower_95 + 1e-9) & (wide.upper_95 <= wide.upper_998 + 1e-9)
     ).all()
     shown = outcomes.dropna(subset=["numerator", "denominator"])
     assert (shown.numerator <= shown.denominator).all()
@@ -151,6 +154,37 @@ def test_provisional_follows_each_look_forward(exact_outcomes, outcomes):
     assert leicester(outcomes, "successful_completion_rate", "2025-04-30").is_provisional
 
 
+def test_provisional_values_are_never_compared(exact_outcomes):
+    provisional = exact_outcomes[exact_outcomes.is_provisional]
+    assert len(provisional) > 100
+    assert (provisional.comparison_to_england == "not_compared").all()
+
+
+def test_unmet_need_interval_is_the_prevalence_estimates_own(outcomes):
+    """Leicester's and the partnership's unmet need for FY 2024/25, recomputed from the raw
+    estimates' own limits by the reference (a partnership sums its members' limits)."""
+    raw = pd.read_csv(config.PROJECT_ROOT / "data" / "raw" / "prevalence_estimates.csv")
+    raw = raw[raw.year == 2024].set_index(["area_code", "need_group"])
+    members = {LEICESTER: [LEICESTER], "LLR": [LEICESTER, "E10000018", "E06000017"]}
+    groups = {"unmet_need_opiate_crack": "opiate_crack", "unmet_need_alcohol": "alcohol_dependent"}
+    for area, codes in members.items():
+        for metric_id, group in groups.items():
+            row = outcomes[
+                (outcomes.metric_id == metric_id)
+                & (outcomes.area_code == area)
+                & (outcomes.breakdown == "all")
+                & (outcomes.period_end_date == "2025-03-31")
+            ].iloc[0]
+            estimates = raw.loc[[(code, group) for code in codes]].sum()
+            assert row.denominator == estimates.estimate
+            in_treatment = row.denominator - row.numerator
+            lower, upper = interval_reference.unmet_need_interval(
+                in_treatment, estimates.lower_ci, estimates.upper_ci
+            )
+            assert (row.lower_95, row.upper_95) == pytest.approx((100 * lower, 100 * upper))
+            assert pd.isna(row.lower_998) and pd.isna(row.upper_998)
+
+
 def test_no_published_cell_breaks_disclosure(outcomes):
     shown = outcomes[~outcomes.is_suppressed]
     assert not shown[shown.unit == "count"].numerator.between(1, 4).any()
@@ -183,12 +217,23 @@ def test_scorecard_and_reconciliation(refreshed):
     # 14.5 to 14.7 per 100,000, intervals of about 12 to 17 around both: not a change
     assert round(dsr.previous_value, 1) == 14.5
     assert dsr.direction_of_travel == "no_significant_change" and not dsr.is_significant_change
-    # every objective of the strategy seed, for the partnership's own area
+    # every objective of the strategy seed, for the partnership's own area, read at one
+    # reporting period: 31 March 2025 (the latest 31 March every metric is final at), not each
+    # metric's own latest month; a calendar-year metric at its latest year ending by then
     objectives = pd.read_csv(config.DBT_PROJECT_DIR / "seeds" / "strategy_objectives.csv")
     latest = scorecard[(scorecard.area_code == LEICESTER) & scorecard.is_latest_final]
     assert set(zip(latest.objective_id, latest.metric_id, strict=True)) == set(
         zip(objectives.objective_id, objectives.metric_id, strict=True)
     )
+    assert len(latest) == len(objectives)
+    assert set(scorecard.reporting_period_end_date.astype(str)) == {"2025-03-31"}
+    ends = dict(zip(latest.metric_id, latest.period_end_date.astype(str), strict=True))
+    assert ends["adults_in_treatment"] == "2025-03-31"  # final to September 2025, read at March
+    assert ends["drug_misuse_deaths"] == "2024-12-31"  # published for calendar years only
+    assert {m for m, end in ends.items() if end != "2025-03-31"} == {
+        "drug_misuse_deaths",
+        "drug_misuse_death_rate_dsr",
+    }
     reconciliation = pd.read_parquet(marts / "fct_ons_reconciliation.parquet")
     assert set(reconciliation.reconciliation_status) >= {
         "ons_within_interval",
@@ -202,12 +247,17 @@ def test_scorecard_and_reconciliation(refreshed):
 def test_scorecard_tests_match_the_python_reference(refreshed):
     """Every z statistic and trend statistic of the scorecard, recomputed from fct_outcomes
     (and the DSR's variance) by the Python reference (interval_reference), on the restricted
-    warehouse."""
+    warehouse; unmet need's change by its intervals' overlap; no verdict on a provisional
+    value."""
     con = duckdb.connect(str(refreshed.settings.warehouse), read_only=True)
     try:
         rows = con.execute("""
             select s.metric_id, s.area_code, s.period_end_date, s.change_z_score,
                 s.trend_chi_squared, s.trend_first_period_end_date, s.recent_trend,
+                s.is_significant_change, s.direction_of_travel,
+                o.is_provisional or coalesce(p.is_provisional, false) as either_provisional,
+                o.lower_95, o.upper_95, p.lower_95 as previous_lower_95,
+                p.upper_95 as previous_upper_95,
                 m.interval_method, m.unit, m.polarity,
                 o.numerator, o.denominator, o.value, p.numerator as previous_numerator,
                 p.denominator as previous_denominator, p.value as previous_value,
@@ -229,17 +279,33 @@ def test_scorecard_tests_match_the_python_reference(refreshed):
                 and dp.period_end_date = s.previous_period_end_date
         """).df()
         outcomes = con.execute(
-            "select metric_id, area_code, period_end_date, numerator, denominator "
-            "from marts.fct_outcomes where breakdown = 'all'"
+            "select metric_id, area_code, period_end_date, numerator, denominator, "
+            "is_provisional from marts.fct_outcomes where breakdown = 'all'"
         ).df()
     finally:
         con.close()
     outcomes["period_end_date"] = pd.to_datetime(outcomes.period_end_date).dt.date
     points = outcomes.set_index(["metric_id", "area_code", "period_end_date"])
-    tested = trends = 0
+    tested = trends = intervals = provisional = 0
     for row in rows.itertuples():
+        if row.either_provisional:
+            assert row.direction_of_travel == "not_available", row
+            assert not row.is_significant_change, row
+            provisional += 1
         if pd.isna(row.value) or pd.isna(row.previous_value):
             expected = None
+        elif row.interval_method == "prevalence_estimate_interval":
+            expected = None  # no z: the two years' intervals are compared
+            apart = interval_reference.intervals_apart(
+                None if pd.isna(row.lower_95) else (row.lower_95, row.upper_95),
+                None
+                if pd.isna(row.previous_lower_95)
+                else (row.previous_lower_95, row.previous_upper_95),
+            )
+            assert row.is_significant_change == bool(apart and not row.either_provisional), row
+            if apart is None:
+                assert row.direction_of_travel == "not_available", row
+            intervals += 1
         elif row.interval_method == "wilson":
             expected = interval_reference.two_proportions_z(
                 row.numerator, row.denominator, row.previous_numerator, row.previous_denominator
@@ -267,9 +333,12 @@ def test_scorecard_tests_match_the_python_reference(refreshed):
             )
             assert row.trend_chi_squared == pytest.approx(statistic, rel=1e-9), row
             rising = row.recent_trend.startswith("increasing")
-            if statistic >= interval_reference.TREND_CHI_SQUARED_999:
+            if any(p.is_provisional for p in five):
+                assert row.recent_trend == "not_available", row
+            elif statistic >= interval_reference.TREND_CHI_SQUARED_999:
                 assert rising == (sign > 0), row
             else:
                 assert row.recent_trend == "no_significant_change", row
             trends += 1
     assert tested > 1000 and trends > 100  # the sample exercises both, widely
+    assert intervals > 50 and provisional > 10

@@ -329,6 +329,56 @@ def test_outcomes_sql_blanks_a_suppressed_row_but_keeps_its_public_denominator()
     assert rows[1][0] == "B" and rows[1][7] is None and rows[1][3] == 12.0
 
 
+def test_the_scorecards_latest_flag_marks_the_reporting_period_among_rows_published():
+    """The published scorecard marks each metric's row of the area's reporting period: its
+    latest published period on or before it, even where that row is suppressed; deaths
+    registered (published for calendar years only) at the December before it."""
+    con = duckdb.connect()
+    con.execute("""
+        create table scorecard as select * from (values
+            ('adults_in_treatment', 'A', date '2025-03-31', 10.0),
+            ('adults_in_treatment', 'A', date '2025-09-30', 11.0),
+            ('drug_misuse_deaths', 'A', date '2024-12-31', 20.0),
+            ('drug_misuse_deaths', 'A', date '2025-03-31', 21.0),
+            ('continuity_of_care_rate', 'A', date '2024-03-31', 40.0),
+            ('continuity_of_care_rate', 'A', date '2025-03-31', 3.0)
+        ) t(metric_id, area_code, period_end_date, value)
+    """)
+    con.execute(
+        "create table derived as select *, date '2025-03-31' as reporting_period_end_date, "
+        "true as is_latest_final from scorecard"
+    )
+    # the restricted cells; deaths registered at 31 March are not published (no decision)
+    con.execute(
+        f"create view {shareable.OUTCOMES_RELATION_ALIAS} as "
+        "select metric_id, area_code, 'all' as breakdown, period_end_date from scorecard"
+    )
+    con.execute(f"""
+        create table {shareable.DECISIONS_TABLE} as
+        select metric_id, area_code, 'all' as breakdown, period_end_date,
+            value <> 3.0 as is_shown
+        from scorecard
+        where not (metric_id = 'drug_misuse_deaths' and month(period_end_date) = 3)
+    """)
+    mart = shareable.PublishedMart(
+        "fct_strategy_scorecard",
+        "derived",
+        "follows_outcomes",
+        follows=(shareable.FollowSpec("period_end_date", ("value",)),),
+        latest_flag="is_latest_final",
+        latest_on_or_before="reporting_period_end_date",
+    )
+    rows = con.execute(
+        f"select metric_id, period_end_date::varchar, value, is_suppressed "
+        f"from ({shareable.follows_sql('derived', mart)}) where is_latest_final order by 1"
+    ).fetchall()
+    assert rows == [
+        ("adults_in_treatment", "2025-03-31", 10.0, False),  # not its later months
+        ("continuity_of_care_rate", "2025-03-31", None, True),  # suppressed, still the period
+        ("drug_misuse_deaths", "2024-12-31", 20.0, False),
+    ]
+
+
 @pytest.mark.parametrize("count", [1, 2, 3, 4])
 def test_every_small_count_is_a_primary_cell(count):
     truth = frame({("A", "all"): count})

@@ -50,6 +50,31 @@ def test_seed_of_exact_limits_matches_the_reference():
     ]
 
 
+def test_unmet_need_interval_is_the_estimates_own_metrics_md_check():
+    # England 2019/20: 146,006 in treatment, estimate 305,118 (301,515 to 315,753) gives
+    # 52.1% (51.6 to 53.8), as Fingertips 93517 publishes it
+    value = 1 - 146_006 / 305_118
+    lower, upper = interval_reference.unmet_need_interval(146_006, 301_515, 315_753)
+    assert [round(100 * x, 1) for x in (value, lower, upper)] == [52.1, 51.6, 53.8]
+    # the exact count in treatment leaves the estimate's uncertainty only: far wider than
+    # Wilson on the estimate as if it were a count of people
+    wilson_lower, wilson_upper = interval_reference.wilson(305_118 - 146_006, 305_118)
+    assert upper - lower > 5 * (wilson_upper - wilson_lower)
+
+
+def test_unmet_need_interval_of_a_partnership_sums_its_members_limits():
+    # members: 300 in treatment of 1,000 (800 to 1,300) and 200 of 500 (400 to 650)
+    lower, upper = interval_reference.unmet_need_interval(300 + 200, 800 + 400, 1_300 + 650)
+    assert lower == pytest.approx(1 - 500 / 1_200) and upper == pytest.approx(1 - 500 / 1_950)
+    assert lower < 1 - 500 / 1_500 < upper  # the partnership's value (estimate 1,500) inside
+
+
+def test_unmet_need_without_an_estimate_interval_has_none():
+    assert interval_reference.unmet_need_interval(100, None, None) is None
+    assert interval_reference.unmet_need_interval(100, 180, None) is None  # never half a one
+    assert interval_reference.unmet_need_interval(100, 0, 250) is None  # a limit of 0: unusable
+
+
 # -- tests of change: hand-worked values and R's own example ---------------------------------
 
 
@@ -102,3 +127,11 @@ def test_critical_values_of_the_tests():
 
     assert abs(interval_reference.Z_95 - norm.ppf(0.975)) < 1e-6
     assert abs(interval_reference.TREND_CHI_SQUARED_999 - chi2.ppf(0.999, 1)) < 1e-6
+
+
+def test_unmet_need_change_needs_two_intervals_apart():
+    assert interval_reference.intervals_apart((0.45, 0.54), (0.55, 0.65)) is True
+    assert interval_reference.intervals_apart((0.46, 0.55), (0.35, 0.44)) is True  # rose
+    assert interval_reference.intervals_apart((0.45, 0.55), (0.55, 0.65)) is False  # touching
+    assert interval_reference.intervals_apart((0.45, 0.60), (0.55, 0.65)) is False
+    assert interval_reference.intervals_apart(None, (0.55, 0.65)) is None

@@ -183,6 +183,8 @@ select
         when rates.has_complete_population and rates.deaths >= 10
             then rates.standardised_rate_variance
     end as standardised_rate_variance,
+    cast(null as double) as estimate_lower_95,
+    cast(null as double) as estimate_upper_95,
     case
         when not coalesce(rates.has_complete_population, false)
             then 'population incomplete for the three mid-years: rate not calculated'

@@ -96,5 +96,7 @@ select
     denominator,
     standardised_rate,
     standardised_rate_variance,
+    estimate_lower_95,
+    estimate_upper_95,
     value_note
 from crude_rates

@@ -7,6 +7,8 @@
 -- denominator = estimate, so the value is
 -- 100 * numerator / denominator. A missing estimate gives NULL with a note, never zero; more
 -- people in treatment than estimated gives a negative value, kept as computed.
+-- The estimate's own interval (estimate_lower_95, estimate_upper_95) is carried for the
+-- interval of unmet need (fct_outcomes): the uncertainty is the estimate's, not a count's.
 with
 
 adults_in_treatment as (
@@ -80,7 +82,8 @@ in_treatment as (
 
 ),
 
--- a reporting area has an estimate only when every member has one
+-- a reporting area has an estimate only when every member has one, and an interval only when
+-- every member's estimate has both limits (the limits are summed, as the estimates are)
 area_estimates as (
 
     select
@@ -88,7 +91,12 @@ area_estimates as (
         estimates.financial_year_start,
         estimates.need_group,
         sum(estimates.estimate) as estimate,
-        count(*) = any_value(reporting_areas.member_count) as has_every_member
+        sum(estimates.lower_ci) as estimate_lower_95,
+        sum(estimates.upper_ci) as estimate_upper_95,
+        count(*) = any_value(reporting_areas.member_count) as has_every_member,
+        count(*) filter (
+            where estimates.lower_ci is not null and estimates.upper_ci is not null
+        ) = any_value(reporting_areas.member_count) as has_every_member_interval
     from reporting_areas
     inner join estimates
         on reporting_areas.member_area_code = estimates.area_code
@@ -110,7 +118,13 @@ joined as (
         coalesce(in_treatment.numerator, 0) as people_in_treatment,
         case
             when area_estimates.has_every_member then area_estimates.estimate
-        end as estimate
+        end as estimate,
+        case
+            when area_estimates.has_every_member_interval then area_estimates.estimate_lower_95
+        end as estimate_lower_95,
+        case
+            when area_estimates.has_every_member_interval then area_estimates.estimate_upper_95
+        end as estimate_upper_95
     from frame
     left join in_treatment
         on
@@ -141,6 +155,8 @@ select
     cast(estimate as bigint) as denominator,
     cast(null as double) as standardised_rate,
     cast(null as double) as standardised_rate_variance,
+    cast(estimate_lower_95 as double) as estimate_lower_95,
+    cast(estimate_upper_95 as double) as estimate_upper_95,
     case when estimate is null then 'no prevalence estimate for this area and year' end
         as value_note
 from joined

@@ -1,7 +1,7 @@
 -- The long-format outcomes fact: every metric, reporting area, breakdown and period. Each
 -- int_metric__ model states one rule and returns the same columns; this model adds values,
 -- intervals (one method per metric, from the catalogue), the provisional flag and the
--- comparison with England.
+-- comparison with England (none for a provisional value: it will still change).
 {%- set metric_models = [
     'int_metric__people_in_treatment',
     'int_metric__new_presentations',
@@ -55,7 +55,10 @@ valued as (
                 then 100.0 * metric_rows.numerator / metric_rows.denominator
             when metrics.unit = 'rate_per_100000'
                 then 100000.0 * metric_rows.numerator / metric_rows.denominator
-        end as value
+        end as value,
+        -- the value may still change while its look-forward runs past the data's as-of date
+        metric_rows.period_end_date + metrics.look_forward_days
+        > metric_rows.data_as_of_date as is_provisional
     from metric_rows
     inner join metrics
         on metric_rows.metric_id = metrics.metric_id
@@ -127,14 +130,13 @@ select
     cast(with_intervals.lower_998 as double) as lower_998,
     cast(with_intervals.upper_998 as double) as upper_998,
     with_intervals.value_note,
-    -- the value may still change while its look-forward runs past the data's as-of date
-    with_intervals.period_end_date + with_intervals.look_forward_days
-    > with_intervals.data_as_of_date as is_provisional,
+    with_intervals.is_provisional,
     cast(england.england_value as double) as england_value,
     england.england_value_source,
     case
         when with_intervals.unit = 'count' or with_intervals.area_type = 'country'
             then 'not_compared'
+        when with_intervals.is_provisional then 'not_compared'
         when with_intervals.lower_95 is null or england.england_value is null then 'not_compared'
         when england.england_value between with_intervals.lower_95 and with_intervals.upper_95
             then 'similar'
