@@ -92,6 +92,8 @@ def change(row) -> str:
     label = CHANGE_LABELS.get(row.direction_of_travel)
     if label is not None:
         return label
+    if missing(row.not_judged_reason):  # blanked by disclosure control: the earlier one is hidden
+        return f"not judged: the figure a year earlier is {SUPPRESSED}"
     return f"not judged: {row.not_judged_reason}"
 
 
