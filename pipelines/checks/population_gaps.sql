@@ -2,12 +2,28 @@
 -- cells ($cells_per_area_year: 19 bands x 2 sexes).
 with
 
+journeys_start as (
+
+    -- The day the journeys file is complete from, as the warehouse takes it (the source
+    -- coverage model in dbt): the later of the first referral and the first day of the month of
+    -- the first discharge. An extract that carries in its open caseload has referrals from years
+    -- before its period, which no window uses: those journeys count from the period's start.
+    select
+        greatest(
+            min(referral_date),
+            coalesce(cast(date_trunc('month', min(discharge_date)) as date), min(referral_date))
+        ) as data_start_date
+    from raw.treatment_journeys
+
+),
+
 used as (
 
     select distinct
-        area_code,
-        year(referral_date) as calendar_year
-    from raw.treatment_journeys
+        journeys.area_code,
+        year(greatest(journeys.referral_date, journeys_start.data_start_date)) as calendar_year
+    from raw.treatment_journeys as journeys
+    cross join journeys_start
     union
     select distinct
         area_code,

@@ -62,6 +62,7 @@ def generate(out_dir: Path, seed: int = 20250930) -> dict[str, int]:
     for area in SAMPLE_AREAS:
         for index in range(area.people):
             treatment_journeys.add_person(gen, area, index)
+    treatment_journeys.add_carried_in(gen)
     for area in SAMPLE_AREAS:
         prison_releases.add_releases(gen, area)
     treatment_journeys.pin_coverage(gen)
@@ -115,6 +116,7 @@ def generate_national(
     for area in chosen:
         for index in range(area.people):
             treatment_journeys.add_person(gen, area, index)
+    treatment_journeys.add_carried_in(gen)
     adults_by_area: dict[str, list[dict]] = {}
     for journey in gen.journeys:
         if journey["age_at_referral"] >= 18:

@@ -5,7 +5,8 @@ Midlands cities. Their populations are rounded real mid-2021 totals; their numbe
 in treatment are invented (Leicester's are then calibrated). A national folder takes the first
 `count` upper-tier authorities of the areas seed. Their populations are invented around
 England's average, and their people in treatment are in proportion, so that scale 1 gives
-England-wide volumes.
+England-wide volumes. Every area also carries in the caseload already in treatment when the
+extract starts, in proportion to its own people (treatment_journeys.add_carried_in).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ class SampleArea:
     code: str
     name: str
     population: int  # all ages, mid-2021
-    people: int  # people with at least one journey, 2019 to the as-of date
+    people: int  # people first referred from 2019 to the as-of date (the caseload carried in
+    # from before 2019 comes on top, in proportion)
 
 
 SAMPLE_AREAS = (
@@ -33,9 +35,10 @@ SAMPLE_AREAS = (
     SampleArea("E08000026", "Coventry", 345_300, 4_300),
 )
 
-# People with a journey over the sample's six and three-quarter years, per resident: about
-# 300,000 adults in treatment a year in England at scale 1 (OHID: 310,863 in 2023/24).
-PEOPLE_PER_RESIDENT = 0.0163
+# People first referred over the sample's six and three-quarter years, per resident: with the
+# caseload carried in from before 2019, about 300,000 adults in treatment a year in England at
+# scale 1 (OHID: 310,863 in 2023/24).
+PEOPLE_PER_RESIDENT = 0.0128
 
 
 def national_areas(count: int | None = None, scale: float = 1.0, seed: int = 20250930):

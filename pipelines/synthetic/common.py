@@ -19,7 +19,12 @@ from pathlib import Path
 from pipelines.synthetic.areas import SAMPLE_AREAS, SampleArea
 
 AS_OF = date(2025, 9, 30)
-FIRST_REFERRAL = date(2019, 1, 1)
+# The first day of the record-level files' period. The treatment journeys also carry in the
+# caseload already in treatment that day, with its earlier referral and start dates; every
+# discharge in them lies on or after it.
+EXTRACT_START = date(2019, 1, 1)
+# Referrals grow by this share a year (treatment_journeys).
+REFERRAL_GROWTH = 0.04
 
 
 @dataclass

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from pipelines import contract
 from pipelines.synthetic.areas import SampleArea
-from pipelines.synthetic.common import FIRST_REFERRAL, Generator
+from pipelines.synthetic.common import EXTRACT_START, Generator
 
 # 3-year directly standardised death rate per 100,000, one decimal, at 31 Dec of the last year.
 DSR_TARGETS = {date(2024, 12, 31): 14.7}
@@ -102,12 +102,10 @@ def deaths_rows(
     rows = [
         r
         for r in rows
-        if r["registration_date"] <= gen.as_of and r["date_of_death"] >= FIRST_REFERRAL
+        if r["registration_date"] <= gen.as_of and r["date_of_death"] >= EXTRACT_START
     ]
     first, last = _death(gen, 0, areas[1].code, 2019), _death(gen, 0, areas[1].code, 2025)
-    first.update(
-        date_of_death=FIRST_REFERRAL, registration_date=FIRST_REFERRAL + timedelta(days=40)
-    )
+    first.update(date_of_death=EXTRACT_START, registration_date=EXTRACT_START + timedelta(days=40))
     last.update(date_of_death=gen.as_of - timedelta(days=60), registration_date=gen.as_of)
     rows += [first, last]
     # calibrate Leicester's 3-year rate, a death aged 40-44 at a time (~0.09 per 100,000)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from pipelines.synthetic.areas import SampleArea
 from pipelines.synthetic.common import (
-    FIRST_REFERRAL,
+    EXTRACT_START,
     Generator,
     make_id,
     random_day,
@@ -28,8 +28,9 @@ from pipelines.synthetic.treatment_journeys import add_journey, substance_profil
 # Leicester's continuity of care in its strategy, percent to one decimal, by financial year
 # (the 12 months to 31 March): the shipped sample must reproduce these exactly.
 CONTINUITY_TARGETS = {date(2022, 3, 31): 21.0, date(2025, 3, 31): 55.2}
-# National folders: about 45,000 releases a year at scale 1.
-PEOPLE_PER_RELEASE = 20
+# National folders: about 45,000 releases a year at scale 1 (one a year for every 17 people
+# first referred in the extract).
+PEOPLE_PER_RELEASE = 17
 
 
 def _release_id(gen: Generator) -> str:
@@ -46,10 +47,10 @@ def add_releases(gen: Generator, area: SampleArea, adults: list[dict] | None = N
             j for j in gen.journeys if j["area_code"] == area.code and j["age_at_referral"] >= 18
         ]
     per_year = max(6, area.people // gen.people_per_release)
-    years = (gen.as_of - FIRST_REFERRAL).days / 365.25
+    years = (gen.as_of - EXTRACT_START).days / 365.25
     for _ in range(int(per_year * years)):
         gen.release_seq += 1
-        release = random_day(FIRST_REFERRAL, gen.as_of, rng)
+        release = random_day(EXTRACT_START, gen.as_of, rng)
         if rng.random() < 0.35 and adults:
             person = rng.choice(adults)
             client_id, age = person["client_id"], max(18, person["age_at_referral"])
@@ -92,7 +93,7 @@ def pin_coverage(gen: Generator) -> None:
     """Make the file start on 1 January 2019 and end on the as-of date (a release on each
     day), so the first full windows and the last complete month are the ones the sample is
     calibrated for."""
-    for day in (FIRST_REFERRAL, gen.as_of):
+    for day in (EXTRACT_START, gen.as_of):
         gen.release_seq += 1
         gen.releases.append(
             {

@@ -20,9 +20,20 @@ files. No real person is in it. It follows the raw contract (`pipelines/contract
 - Areas: {areas}.
   Population sizes are rounded real mid-2021 totals spread over a typical age structure; every
   other number is invented.
-- Coverage: 1 January 2019 to {as_of} (the as-of date of every record-level file).
+- Coverage: 1 January 2019 to {as_of} (the as-of date of every record-level file); the
+  treatment journeys also carry in the caseload open on the first day (below).
 - Treatment journeys: several per person, overlapping and open journeys, every discharge reason,
-  every substance group, young people and adults.
+  every substance group, young people and adults. Opiate clients often stay in treatment for
+  years; alcohol and non-opiate journeys last months.
+- The caseload already in treatment on 1 January 2019 is carried in, as real case-management
+  extracts carry it: journeys referred and started in earlier years (back to 2010) and still
+  open that day keep their own earlier referral and start dates, in every area, as many as a
+  steady service keeps open (in proportion to each area's size; mostly opiate clients, whose
+  journeys are the long ones). Without them the first windows would count only the people
+  referred since January 2019, and adults in treatment would seem to climb for two years. The
+  journeys that ended before 2019 are not in the file, and every discharge in it is on or after
+  1 January 2019: the warehouse takes the file to be complete from the month of its first
+  discharge, so the first window it publishes is still the 12 months to 31 December 2019.
 - Calibrated for Leicester (E06000016) so that a refresh reproduces the figures of the Leicester
   drug and alcohol strategy: adults in treatment 2,087 (12 months to
   31 Dec 2021) and 2,500 (to 31 Dec 2024); continuity of care 21.0% (FY 2021/22) and 55.2%

@@ -3,15 +3,22 @@ discharge).
 
 The rows look like an NDTMS extract. People have several journeys, some overlapping and some
 still open, and a few move between areas. Every discharge reason and substance group appears,
-young people as well as adults, and referrals grow a little each year. No date lies after the
-as-of date: a journey still under way is open. Leicester's adults in treatment are then
-calibrated to the figures in its drug and alcohol strategy, and checked by
+young people as well as adults, and referrals grow a little each year. How long a journey lasts
+depends on its substance group: opiate clients often stay for years, alcohol and non-opiate
+journeys last months. The extract starts on 1 January 2019 and, as real case-management
+extracts do, carries in the caseload already in treatment that day: journeys referred and
+started in earlier years and still open, with their own earlier dates, as many in each area as
+a steady service keeps open. Every discharge in the file is on or after 1 January 2019. No date
+lies after the as-of date: a journey still under way is open. Leicester's adults in treatment
+are then calibrated to the figures in its drug and alcohol strategy, and checked by
 `adults_in_treatment`, a reading of the rule written independently of the warehouse's dbt
 model.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from datetime import date, timedelta
 
 import pandas as pd
@@ -19,7 +26,8 @@ import pandas as pd
 from pipelines import contract
 from pipelines.synthetic.areas import SampleArea
 from pipelines.synthetic.common import (
-    FIRST_REFERRAL,
+    EXTRACT_START,
+    REFERRAL_GROWTH,
     Generator,
     make_id,
     random_day,
@@ -50,6 +58,19 @@ SUBSTANCE_PROFILES = (
     (0.03, ("alcohol", "cannabis")),
     (0.21, ("alcohol",)),
 )
+
+# Days from treatment start to discharge, by substance group: lognormal (mu, sigma) of the days.
+# Opiate clients often stay for years (opioid substitution treatment: median about 16 months, a
+# quarter over two and a half years, a tenth over four); alcohol and non-opiate journeys last
+# months (median five to six).
+JOURNEY_LENGTHS = {
+    "opiate": (6.2, 0.9),
+    "non_opiate_only": (5.0, 0.8),
+    "non_opiate_and_alcohol": (5.1, 0.8),
+    "alcohol_only": (5.2, 0.7),
+}
+# The oldest journey the carried-in caseload holds started on or after this day.
+EARLIEST_CARRIED_IN_START = date(2010, 1, 1)
 
 DISCHARGE_WEIGHTS = {
     "completed_drug_free": 0.22,
@@ -114,7 +135,7 @@ def add_journey(
             triage = start
     discharge = None
     if start is not None:
-        days = duration if duration is not None else int(rng.lognormvariate(5.3, 0.8))
+        days = duration if duration is not None else journey_length(gen, substances)
         discharge = start + timedelta(days=days)
     elif rng.random() < 0.7:  # a referral that never started is usually closed
         discharge = referral + timedelta(days=rng.randint(20, 120))
@@ -158,19 +179,72 @@ def substance_profile(gen: Generator) -> tuple[str, ...]:
     return gen.rng.choices([s for _, s in SUBSTANCE_PROFILES], weights=weights)[0]
 
 
-def add_person(gen: Generator, area: SampleArea, index: int) -> None:
-    """The journeys of one invented person: a first referral, then up to four more."""
+def journey_length(gen: Generator, substances: tuple[str, ...], length_biased=False) -> int:
+    """Days from a journey's treatment start to its discharge, drawn from JOURNEY_LENGTHS by
+    its substance group. `length_biased`: the length of a journey found open on a given day
+    instead, where a journey is found in proportion to its length (for a lognormal, mu moves
+    up by sigma squared)."""
+    mu, sigma = JOURNEY_LENGTHS[substance_group(list(substances))]
+    if length_biased:
+        mu += sigma**2
+    return int(gen.rng.lognormvariate(mu, sigma))
+
+
+def mean_journey_length(substances: tuple[str, ...]) -> float:
+    """The mean of journey_length's days for these substances."""
+    mu, sigma = JOURNEY_LENGTHS[substance_group(list(substances))]
+    return math.exp(mu + sigma**2 / 2)
+
+
+def carried_in_journey(gen: Generator) -> tuple[tuple[str, ...], date, int, int]:
+    """(substances, referral date, days to start, days to discharge) of a journey open on
+    EXTRACT_START, drawn as a steady service's open caseload is made up: substances in
+    proportion to how common and how long their journeys are (so mostly opiate clients), the
+    length of a journey found open, and its start anywhere in that length before the day
+    (back to EARLIEST_CARRIED_IN_START)."""
     rng = gen.rng
-    client_id = make_id("C", gen.seed, area.code, index)
+    weights = [w * mean_journey_length(s) for w, s in SUBSTANCE_PROFILES]
+    substances = rng.choices([s for _, s in SUBSTANCE_PROFILES], weights=weights)[0]
+    while True:
+        length = max(1, journey_length(gen, substances, length_biased=True))
+        start = EXTRACT_START - timedelta(days=rng.randint(1, length))
+        if start >= EARLIEST_CARRIED_IN_START:
+            break
+    delay = int(rng.expovariate(1 / 12))
+    return substances, start - timedelta(days=delay), delay, length
+
+
+def add_person(gen: Generator, area: SampleArea, index: int, carried_in: bool = False) -> None:
+    """The journeys of one invented person: a first referral, then up to four more. With
+    `carried_in`, a person of the caseload already in treatment when the extract starts: their
+    first journey is open on EXTRACT_START, referred and started before it."""
+    rng = gen.rng
+    client_id = make_id("C", gen.seed, area.code, *(("carried-in",) if carried_in else ()), index)
     sex = rng.choices(("male", "female", "other", "not_stated"), (0.66, 0.32, 0.01, 0.01))[0]
     young = rng.random() < 0.07
     age = rng.randint(12, 17) if young else min(90, 18 + int(rng.gammavariate(3.0, 6.5)))
-    referral = random_day(FIRST_REFERRAL, gen.as_of, rng, growth=0.04)
-    substances = substance_profile(gen)
+    start_delay = duration = None
+    if carried_in:
+        substances, referral, start_delay, duration = carried_in_journey(gen)
+    else:
+        referral = random_day(EXTRACT_START, gen.as_of, rng, growth=REFERRAL_GROWTH)
+        substances = substance_profile(gen)
     # a few people move between areas (their latest journey decides where they count)
     journeys = 1 + min(4, int(rng.expovariate(1.6)))
     for n in range(journeys):
-        row = add_journey(gen, client_id, area.code, age, sex, substances, referral)
+        row = add_journey(
+            gen,
+            client_id,
+            area.code,
+            age,
+            sex,
+            substances,
+            referral,
+            start_delay=start_delay,
+            duration=duration,
+            never_starts=False if start_delay is not None else None,
+        )
+        start_delay = duration = None  # later journeys are drawn
         if row is None:
             break
         end = row["discharge_date"] or row["treatment_start_date"] or row["referral_date"]
@@ -178,8 +252,10 @@ def add_person(gen: Generator, area: SampleArea, index: int) -> None:
             break  # still open: usually no further journey
         overlap = rng.random() < 0.08
         gap = -rng.randint(5, 40) if overlap else int(rng.expovariate(1 / 240))
-        next_referral = end + timedelta(days=gap)
-        referral = max(next_referral, row["referral_date"] + timedelta(days=1))
+        # later journeys lie in the extract (one that ended before it would not be in the file):
+        # after a carried-in journey still open, counted from the extract's start
+        next_referral = max(end, EXTRACT_START) + timedelta(days=gap)
+        referral = max(next_referral, row["referral_date"] + timedelta(days=1), EXTRACT_START)
         age += max(0, (referral - row["referral_date"]).days // 365)
         if rng.random() < 0.25:
             substances = substance_profile(gen)
@@ -187,11 +263,33 @@ def add_person(gen: Generator, area: SampleArea, index: int) -> None:
             area = rng.choice(gen.areas)
 
 
+def add_carried_in(gen: Generator) -> None:
+    """The caseload already in treatment when the extract starts, in every area: people whose
+    journey was referred and started before EXTRACT_START and is still open that day. Each area
+    carries in as many as a steady service keeps open: the rate its journeys start at when the
+    extract starts (its journeys started over the extract, brought back to the first year by
+    the referrals' growth) times how long a journey lasts on average. Called once the area's
+    own people are drawn; a carried-in person may come back after their journey ends, like
+    anyone else."""
+    years = (gen.as_of - EXTRACT_START).days / 365.25
+    first_year_share = math.log(1 + REFERRAL_GROWTH) / ((1 + REFERRAL_GROWTH) ** years - 1)
+    weights = [w for w, _ in SUBSTANCE_PROFILES]
+    mean_days = sum(w * mean_journey_length(s) for w, s in SUBSTANCE_PROFILES) / sum(weights)
+    starts = Counter(j["area_code"] for j in gen.journeys if j["treatment_start_date"])
+    for area in gen.areas:
+        caseload = starts[area.code] * first_year_share * mean_days / 365.25
+        for index in range(round(caseload)):
+            add_person(gen, area, index, carried_in=True)
+
+
 def pin_coverage(gen: Generator) -> None:
-    """Make the file start on 1 January 2019 and end on the as-of date (a referral on each
-    day), so the first full windows and the last complete month are the ones the sample is
-    calibrated for."""
-    for day in (FIRST_REFERRAL, gen.as_of):
+    """Pin the file's period to EXTRACT_START and the as-of date, so that the first full
+    windows and the last complete month are the ones the sample is calibrated for. Its first
+    discharge is on EXTRACT_START (the warehouse takes an extract's records to be complete
+    from the month of its first discharge): a referral carried in that never started, closed
+    that day. Its last referral is on the as-of date, still open."""
+    for day in (EXTRACT_START, gen.as_of):
+        referral = day - timedelta(days=12) if day == EXTRACT_START else day
         add_journey(
             gen,
             make_id("C", gen.seed, "coverage", day),
@@ -199,10 +297,15 @@ def pin_coverage(gen: Generator) -> None:
             35,
             "female",
             ("cannabis",),
-            day,
+            referral,
             never_starts=True,
         )
-        gen.journeys[-1].update(triage_date=None, discharge_date=None, discharge_reason=None)
+        closed = day == EXTRACT_START
+        gen.journeys[-1].update(
+            triage_date=None,
+            discharge_date=day if closed else None,
+            discharge_reason="declined_by_client" if closed else None,
+        )
 
 
 def calibrate_adults_in_treatment(gen: Generator, area: SampleArea) -> None:

@@ -59,7 +59,10 @@ def duplicate_key_with_other_content(raw, name, key):
 
 def truncate(raw, name):
     text = (raw / name).read_text(encoding="utf-8")
-    (raw / name).write_text(text[: len(text) // 2], encoding="utf-8")  # cut mid-row
+    # cut mid-row: a row past the middle keeps its first 20 characters (a cut inside a row's
+    # last field would leave a row of the right width, with a shortened code or date instead)
+    row_start = text.index("\n", len(text) // 2) + 1
+    (raw / name).write_text(text[: row_start + 20], encoding="utf-8")
 
 
 def save_as_windows_1252(raw, name):

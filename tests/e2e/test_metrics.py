@@ -214,8 +214,8 @@ def test_scorecard_and_reconciliation(refreshed):
     assert (
         str(dsr.previous_period_end_date) == "2023-12-31" and dsr.comparison_to_england == "worse"
     )
-    # 14.5 to 14.7 per 100,000, intervals of about 12 to 17 around both: not a change
-    assert round(dsr.previous_value, 1) == 14.5
+    # 14.9 to 14.7 per 100,000, intervals of about 12 to 17 around both: not a change
+    assert round(dsr.previous_value, 1) == 14.9
     assert dsr.direction_of_travel == "no_significant_change" and not dsr.is_significant_change
     # every objective of the strategy seed, for the partnership's own area, read at one
     # reporting period: 31 March 2025 (the latest 31 March every metric is final at), not each

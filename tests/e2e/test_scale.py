@@ -86,7 +86,18 @@ def test_the_intruder_learns_nothing_from_a_generated_folder(together):
 
 def test_an_added_area_alone_has_the_same_numbers(together, tmp_path):
     extra, merged, _ = together
-    area_code = sorted(pd.read_csv(extra / "population.csv").area_code.unique())[0]
+    # The first area whose people have journeys there only (someone who moved is placed by
+    # their latest journey, which the area's rows alone may not hold) and whose own journeys
+    # reach the folder's as-of date (so that the metrics read from them have the same as-of
+    # date, and the same provisional flags, either way).
+    journeys = pd.read_csv(extra / "treatment_journeys.csv", dtype=str)
+    moved = journeys.groupby("client_id").area_code.transform("nunique") > 1
+    dates = journeys.melt(
+        id_vars="area_code",
+        value_vars=["referral_date", "triage_date", "treatment_start_date", "discharge_date"],
+    )
+    reaching = set(dates.loc[dates["value"] == dates["value"].max(), "area_code"])
+    area_code = sorted(reaching - set(journeys.loc[moved, "area_code"]))[0]
     raw = tmp_path / "raw"
     raw.mkdir()
     for path in extra.glob("*.csv"):

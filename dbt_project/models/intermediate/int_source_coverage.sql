@@ -1,6 +1,7 @@
--- The as-of date of each record-level source (its latest date of any kind) and
--- the last complete month on or before it: a metric is produced up to the earliest of these
--- among its sources.
+-- Each record-level source's period: the day from which its records are complete
+-- (data_start_date: a metric's windows start at the first full month of its sources), its
+-- as-of date (its latest date of any kind) and the last complete month on or before it (a
+-- metric is produced up to the earliest of these among its sources).
 with
 
 journeys as (
@@ -25,7 +26,21 @@ dated as (
 
     select
         'treatment_journeys' as source_file,
-        min(referral_date) as data_start_date,
+        -- Complete from the later of the first referral and the first day of the month of the
+        -- first discharge. A case-management extract carries in its open caseload: journeys
+        -- referred and started (even years) before its period and still open keep their own
+        -- earlier dates, while journeys that ended before its period are not in the file. It
+        -- records every discharge from the start of its period and none before, so its first
+        -- discharge's month marks that start, not its first referral: a window reaching further
+        -- back would miss the people discharged then and count too few. A full history (every
+        -- journey since the service began) has its first discharge weeks after its first
+        -- referral: in the same month (or the next, after a first referral past the 1st) it
+        -- gives the same first full month as the first referral, and nothing changes. A file
+        -- with no discharge at all starts at its first referral.
+        greatest(
+            min(referral_date),
+            coalesce(cast(date_trunc('month', min(discharge_date)) as date), min(referral_date))
+        ) as data_start_date,
         greatest(
             max(referral_date), max(triage_date), max(treatment_start_date), max(discharge_date)
         ) as data_as_of_date
