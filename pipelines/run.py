@@ -176,7 +176,7 @@ def failed_check_line(evaluation: dg.AssetCheckEvaluation, shareable: bool = Fal
 
 
 _HELD_VALUE = re.compile(r"\b(holds|value) '(?:[^'\\]|\\.)*'")
-_EXAMPLES = re.compile(r"(\. Examples: |, e\.g\. ).*?(?=(\s\((?:line|row)s? [0-9][^)]*\))?$)", re.S)
+_EXAMPLES = re.compile(r"(\. Examples: |, e\.g\. )(?:(?! \[rule:| \((?:line|row)s? ).)*", re.S)
 
 
 def without_record_values(message: str) -> str:
