@@ -195,6 +195,12 @@ def path_problem(settings: Settings) -> str | None:
             f"the warehouse {warehouse} is inside the marts folder {marts}: it holds "
             "record-level data, and BI tools read the marts folder. Keep it elsewhere."
         )
+    if _inside(settings.dagster_home, marts):
+        return (
+            f"the Dagster home {settings.dagster_home} is inside the marts folder {marts}: it "
+            "holds the runs' logs and the failing rows of checks, and BI tools read the marts "
+            "folder. Keep it elsewhere."
+        )
     if warehouse.is_dir():
         return f"the warehouse {warehouse} is a folder: give the path of a DuckDB file."
     if any(parent.exists() and not parent.is_dir() for parent in warehouse.parents):

@@ -171,20 +171,8 @@ def failed_check_line(evaluation: dg.AssetCheckEvaluation, shareable: bool = Fal
     detail = ""
     if evaluation.description and not (shareable and rows_in_words):
         description = evaluation.description
-        detail = f": {without_record_values(description) if shareable else description}"
+        detail = f": {run_record.without_record_values(description) if shareable else description}"
     return f"check {key.name} on {key.asset_key.to_user_string()} failed{count}{detail}"
-
-
-_HELD_VALUE = re.compile(r"\b(holds|value) '(?:[^'\\]|\\.)*'")
-_EXAMPLES = re.compile(r"(\. Examples: |, e\.g\. )(?:(?! \[rule:| \((?:line|row)s? ).)*", re.S)
-
-
-def without_record_values(message: str) -> str:
-    """A failure as the shareable run record gives it (it sits beside the publication, readable
-    by all): the file, line, column and rule, but no value or key of a raw record, which only
-    the console and the restricted data-quality report show."""
-    message = _EXAMPLES.sub(" (examples in the restricted data-quality report)", message)
-    return _HELD_VALUE.sub(r"\1 a value (in the restricted data-quality report)", message)
 
 
 def _failures(result: dg.ExecuteInProcessResult, shareable: bool = False) -> list[str]:
@@ -201,9 +189,9 @@ def _failures(result: dg.ExecuteInProcessResult, shareable: bool = False) -> lis
             failures.append(failed_check_line(evaluation, shareable))
     for event in result.get_step_failure_events():
         message = _user_message(event.step_failure_data.error)
-        failures.append(
-            f"step {event.step_key}: {without_record_values(message) if shareable else message}"
-        )
+        if shareable:
+            message = run_record.without_record_values(message)
+        failures.append(f"step {event.step_key}: {message}")
     if not failures:  # the run failed before any step: a resource (the lock), or the run itself
         for kind in ("RESOURCE_INIT_FAILURE", "PIPELINE_FAILURE", "RUN_FAILURE"):
             errors = [

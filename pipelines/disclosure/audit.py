@@ -23,6 +23,7 @@ feasible points that spread the cells apart (a cell seen at two values 4 apart i
 safe, whatever its exact range); only the cells left over get their own pair of LPs.
 """
 
+import dataclasses
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -51,6 +52,16 @@ class Finding:
     low: float
     high: float
     how: str  # propagation | linear_programme
+
+    @property
+    def key(self) -> tuple:
+        return (
+            self.metric_id,
+            self.area_code,
+            self.breakdown,
+            pd.Timestamp(self.period_end_date),
+            self.column,
+        )
 
     def describe(self, with_values: bool = False) -> str:
         """Where the weak cell is and how it was found; its values only `with_values`, for the
@@ -87,6 +98,16 @@ class AuditResult:
     @property
     def failures(self) -> list[Finding]:
         return self.determined + self.too_narrow
+
+    def without(self, findings: list[Finding]) -> "AuditResult":
+        """This result less the cells of `findings` (cells an earlier publication already gave
+        away: no later publication can take them back)."""
+        known = {f.key for f in findings}
+        return dataclasses.replace(
+            self,
+            determined=[f for f in self.determined if f.key not in known],
+            too_narrow=[f for f in self.too_narrow if f.key not in known],
+        )
 
     def figures(self) -> dict[str, object]:
         return {

@@ -234,8 +234,20 @@ def follows_sql(relation: str, mart: PublishedMart, cells: str = DECISIONS_TABLE
             f"and {alias}.breakdown = '{rule.TOTAL_BREAKDOWN}' "
             f"and {alias}.period_end_date = {period}"
         )
+        # hidden: the cell is not shown, or the warehouse has it and this publication does
+        # not (a cell the warehouse has no row for, a year before the data starts, hides
+        # nothing)
+        in_warehouse = (
+            f"exists (select 1 from {OUTCOMES_RELATION_ALIAS} as restricted "
+            f"where restricted.metric_id = {metric} "
+            f"and restricted.area_code = derived.area_code "
+            f"and restricted.breakdown = '{rule.TOTAL_BREAKDOWN}' "
+            f"and restricted.period_end_date = {period})"
+        )
         for column in (*spec.columns, *(c for c, _ in mart.derived_columns if n == 0)):
-            conditions.setdefault(column, []).append(f"not coalesce({alias}.is_shown, false)")
+            conditions.setdefault(column, []).append(
+                f"not coalesce({alias}.is_shown, not {in_warehouse})"
+            )
     derived = dict(mart.derived_columns)
     replaced = ", ".join(
         f"case when {' or '.join(c)} then "
@@ -314,8 +326,6 @@ class Protection:
             "rows": self.rows,
             "relations_protected": self.decisions.equations,
             "suppression_rounds": self.rounds,
-            "earlier_publication_cells_given_away": self.earlier_cells_given_away,
-            "cells_shown_before_hidden_now": self.cells_shown_before_hidden_now,
             **{f"audit_{k}": v for k, v in self.audit.figures().items()},
         }
 
@@ -327,10 +337,14 @@ class Protection:
             "cells_hidden_as_first_published": self.decisions.carried_cells,
             "rows_published_before": self.rows_published_before,
             "rows_changed_since_published": self.rows_changed_since,
+            "earlier_publication_cells_given_away": self.earlier_cells_given_away,
+            "cells_shown_before_hidden_now": self.cells_shown_before_hidden_now,
         }
 
     def warnings(self) -> list[str]:
-        """What someone must act on: an earlier publication that gave cells away."""
+        """What someone must act on: an earlier publication that gave cells away. Restricted
+        (the console and the run's log): said in the shareable folder, it would point every
+        reader at the file that gives the cells away."""
         if not self.earlier_cells_given_away:
             return []
         return [
@@ -350,7 +364,6 @@ class Protection:
             else "no suppressed cell is tied to a published one"
         )
         return [
-            *self.warnings(),
             f"disclosure control: {self.decisions.hidden_cells:,} cells suppressed so that no "
             f"small number can be worked out ({self.suppressed_rows:,} of {self.rows:,} "
             f"published fct_outcomes rows), over {self.decisions.equations:,} relations "
@@ -514,7 +527,14 @@ def protect(
             f"numerator, denominator, is_suppressed from "
             f"({outcomes_sql(relation, outcomes_mart)})"
         ).df()
-        result = audit.audit(published, as_published, compositions, reader_memberships, solved)
+        if given_away:
+            # a reader who kept the withdrawn publication still knows what it showed: attack
+            # this one with those values known, and let pass only what was already given away
+            attacked = _with_values_shown_before(published, carried)
+            result = audit.audit(attacked, as_published, compositions, reader_memberships)
+            result = result.without(given_away)
+        else:
+            result = audit.audit(published, as_published, compositions, reader_memberships, solved)
         if result.overlapping_windows:  # no cell to add can mend that: the rule is broken
             raise PublicationRefused(
                 f"{result.overlapping_windows} published windows of an event metric share "
@@ -576,6 +596,19 @@ def earlier_cells_given_away(
         return []
     truth = as_published.merge(earlier[suppression.KEY], on=suppression.KEY)
     return audit.audit(earlier, truth, compositions, memberships).failures
+
+
+def _with_values_shown_before(published: pd.DataFrame, carried: pd.DataFrame) -> pd.DataFrame:
+    """`published` with every cell the publication being replaced showed filled in as it
+    showed it: what a reader holding both knows."""
+    before = carried[[*suppression.KEY, "numerator", "denominator"]].copy()
+    before["period_end_date"] = pd.to_datetime(before["period_end_date"])
+    attacked = published.copy()
+    attacked["period_end_date"] = pd.to_datetime(attacked["period_end_date"])
+    merged = attacked.merge(before, on=suppression.KEY, how="left", suffixes=("", "_before"))
+    for column in ("numerator", "denominator"):
+        merged[column] = merged[column].fillna(merged[f"{column}_before"])
+    return merged[attacked.columns]
 
 
 def _shown_before_hidden_now(carried: pd.DataFrame, rows: pd.DataFrame) -> int:

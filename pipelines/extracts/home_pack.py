@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from pipelines import config
-from pipelines.extracts.pack import AreaNotPublished, build_pack
+from pipelines.extracts.pack import AreaNotPublished, ExtractError, build_pack
 from pipelines.extracts.writers import write_html, write_xlsx
 
 PACKS_FOLDER = "packs"
@@ -19,6 +19,8 @@ def write_home_area_pack(publication: Path, area_code: str) -> dict[str, object]
         return {
             "skipped": f"no home-area pack: {error} (set {config.HOME_AREA_ENV} to one of them)"
         }
+    except ExtractError as error:  # e.g. no financial year with every measure final yet
+        return {"skipped": f"no home-area pack: {error}"}
     folder = publication / PACKS_FOLDER
     folder.mkdir(exist_ok=True)
     files = []

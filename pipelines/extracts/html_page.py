@@ -191,8 +191,10 @@ def _overview(pack: Pack) -> str:
 
 
 def _spine_value(row) -> tuple[str, str]:
-    if words.missing(row.value):
+    if row.is_suppressed:
         return words.SUPPRESSED, "s"
+    if words.missing(row.value):
+        return words.NOT_PUBLISHED, "s"
     text = words.number(row.value, row.unit)
     return (f"{text} (provisional)", "n prov") if row.is_provisional else (text, "n")
 

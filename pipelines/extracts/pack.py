@@ -234,7 +234,9 @@ def _build(con: duckdb.DuckDBPyConnection, area_code: str, period: str | None) -
             for row in summary.drop_duplicates("metric_id").itertuples()
             if row.metric_id in headline
         ],
-        newer=_newer_figures(con, area_code, period_end, summary, names),
+        newer=_newer_figures(
+            con, area_code, period_end, reporting_period(con, area_code), summary, names
+        ),
     )
 
 
@@ -336,6 +338,7 @@ def _newer_figures(
     con: duckdb.DuckDBPyConnection,
     area_code: str,
     period_end: date,
+    reporting: date | None,
     summary: pd.DataFrame,
     names: dict[str, str],
 ) -> str:
@@ -350,12 +353,27 @@ def _newer_figures(
         "ORDER BY metric_id",
         [area_code, period_end, list(summary.metric_id.unique())],
     ).df()
-    text = (
-        f"This pack reports the year to {words.month(period_end)}, the latest year at which "
-        "every measure is final. Figures whose follow-up period (up to six months after the "
-        "year ends) runs past the data's as-of date are provisional and are not published "
-        "until they are final."
+    final = (
+        "Figures whose follow-up period (up to six months after the year ends) runs past the "
+        "data's as-of date are provisional and are not published until they are final."
     )
+    if period_end == reporting:
+        text = (
+            f"This pack reports the year to {words.month(period_end)}, the latest year at "
+            f"which every measure is final. {final}"
+        )
+    else:
+        latest = (
+            f"The latest year at which every measure is final is the year to "
+            f"{words.month(reporting)}."
+            if reporting is not None
+            else "No financial year has every measure final yet."
+        )
+        text = (
+            f"This pack was asked for the year to {words.month(period_end)}: each measure is "
+            "shown for its latest period ending by then, which may be earlier (see each row's "
+            f"period). {latest} {final}"
+        )
     if later.empty:
         return text
     newer = [
@@ -375,10 +393,19 @@ def _scorecard(
     rows = con.execute(
         """
         SELECT s.*, n.neighbour_median, n.rank_among_neighbours, n.areas_ranked,
-            n.comparison_to_neighbours
+            n.comparison_to_neighbours,
+            -- a row revised since it was first published: fct_outcomes shows it as first
+            -- published, the scorecard blanks it (its tests are of today's numbers)
+            coalesce(s.is_suppressed AND NOT o.is_suppressed AND o.value IS NOT NULL, false)
+                AS is_revised,
+            o.value AS first_value, o.lower_95 AS first_lower_95, o.upper_95 AS first_upper_95,
+            o.england_value AS first_england_value,
+            o.comparison_to_england AS first_comparison_to_england
         FROM fct_strategy_scorecard AS s
         LEFT JOIN fct_neighbour_comparison AS n ON n.metric_id = s.metric_id
             AND n.area_code = s.area_code AND n.period_end_date = s.period_end_date
+        LEFT JOIN fct_outcomes AS o ON o.metric_id = s.metric_id AND o.area_code = s.area_code
+            AND o.period_end_date = s.period_end_date AND o.breakdown = 'all'
         WHERE s.area_code = ? AND s.period_end_date <= ?
         QUALIFY row_number() OVER (
             PARTITION BY s.objective_id, s.metric_id ORDER BY s.period_end_date DESC
@@ -388,6 +415,14 @@ def _scorecard(
         [area_code, period_end],
     ).df()
     names = dict(zip(metrics.metric_id, metrics.metric_name, strict=True))
+    revised = rows.is_revised.astype(bool)
+    for column in ("value", "lower_95", "upper_95", "england_value", "comparison_to_england"):
+        rows[column] = rows[column].where(~revised, rows[f"first_{column}"])
+    rows.loc[revised, "is_suppressed"] = False
+    rows.loc[revised, ["previous_value", "direction_of_travel", "recent_trend"]] = None
+    rows.loc[revised, "not_judged_reason"] = (
+        "revised since it was first published (shown as first published)"
+    )
     out = rows[
         [
             "objective_id",
@@ -402,6 +437,7 @@ def _scorecard(
             "unit",
             "previous_value",
             "direction_of_travel",
+            "change_test",
             "not_judged_reason",
             "recent_trend",
             "england_value",
@@ -418,6 +454,7 @@ def _scorecard(
     out["period_end"] = pd.to_datetime(rows.period_end_date).dt.date
     out["is_provisional"] = rows.is_provisional.astype(bool)
     out["is_suppressed"] = rows.is_suppressed.astype(bool)
+    out["is_revised"] = revised
     out["period"] = [
         words.period(a, b) for a, b in zip(out.period_start, out.period_end, strict=True)
     ]
@@ -464,6 +501,7 @@ def _spine(
                 "england_value": row.england_value,
                 "comparison_to_england": row.comparison_to_england,
                 "is_provisional": row.is_provisional,
+                "is_suppressed": row.is_suppressed,
                 "areas": len(values),
                 "lowest": values.min(),
                 "lower_quartile": values.quantile(0.25),

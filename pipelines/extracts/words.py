@@ -2,7 +2,6 @@
 and sentence of the html and xlsx packs comes from here, so the two say the same thing."""
 
 import math
-from datetime import date
 
 import pandas as pd
 
@@ -22,6 +21,7 @@ TREND_LABELS = {
     "decreasing_and_getting_worse": "falling and getting worse",
     "no_significant_change": "no significant trend",
 }
+INTERVALS_TEST = "the two years' intervals"  # the scorecard's change test of unmet need
 COMPARISON_LABELS = {"better": "better", "similar": "similar", "worse": "worse"}
 UNIT_WORDS = {"count": "number", "percentage": "%", "rate_per_100000": "per 100,000"}
 # the raw files behind each metric, as a reader knows them
@@ -90,6 +90,10 @@ def change(row) -> str:
     if row.is_provisional:
         return "not judged: provisional"
     label = CHANGE_LABELS.get(row.direction_of_travel)
+    if label is not None and str(row.change_test).startswith(INTERVALS_TEST):
+        # unmet need: said beside the verdict, as metric 12 asks
+        overlap = "overlap" if label == "no significant change" else "do not overlap"
+        return f"{label} (the two years' intervals {overlap}; a conservative test)"
     if label is not None:
         return label
     if missing(row.not_judged_reason):  # blanked by disclosure control: the earlier one is hidden
@@ -174,6 +178,11 @@ def note(row) -> str:
             "Provisional: its follow-up period runs past the data's as-of date, so it may "
             "still change."
         )
+    if getattr(row, "is_revised", False):
+        parts.append(
+            "Revised since it was first published: shown as first published (a published "
+            "value is never changed), so its change and trend are not re-tested."
+        )
     if row.is_suppressed:
         parts.append("Suppressed: a small number, or a figure that would let one be worked out.")
     elif isinstance(row.value_note, str) and row.value_note:
@@ -199,10 +208,6 @@ def listed(items: list[str]) -> str:
 
 def human_published(stamp: str) -> str:
     return day(pd.Timestamp(stamp).tz_localize(None) if pd.Timestamp(stamp).tz else stamp)
-
-
-def as_date(value) -> date:
-    return pd.Timestamp(value).date()
 
 
 POLARITY_WORDS = {

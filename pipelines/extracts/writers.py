@@ -231,7 +231,9 @@ def _overview_sheet(sheet, pack: Pack) -> None:
     for r, row in enumerate(pack.spine.itertuples(), start=5):
         _text(sheet, r, 1, f"{row.metric} ({words.UNIT_WORDS[row.unit]})")
         _text(sheet, r, 2, row.period)
-        _number(sheet, r, 3, row.value, row.unit, words.missing(row.value))
+        value_cell = _number(sheet, r, 3, row.value, row.unit, bool(row.is_suppressed))
+        if not row.is_suppressed and words.missing(row.value):
+            value_cell.value = words.NOT_PUBLISHED
         _number(sheet, r, 4, row.england_value, row.unit)
         compared = "not compared"
         if row.is_provisional:

@@ -9,7 +9,7 @@ import dagster as dg
 
 from pipelines import contract
 from pipelines.config import Settings
-from pipelines.ops.run_record import fingerprint, record_unpublished_run
+from pipelines.ops.run_record import fingerprint, record_unpublished_run, without_record_values
 
 
 def monthly_schedule(job: object) -> dg.ScheduleDefinition:
@@ -75,7 +75,7 @@ def failure_recorder(job: object, settings: Settings) -> dg.SensorDefinition:
             context.dagster_run.run_id,
             "failed",
             settings,
-            [context.failure_event.message or "run failed"],
+            [without_record_values(context.failure_event.message or "run failed")],
         )
 
     return _record

@@ -4,6 +4,7 @@ function whether the refresh published, stopped on the command line or failed in
 import fcntl
 import json
 import os
+import re
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,6 +126,18 @@ def run_record(
         "data_quality": data_quality or [],
         "failures": failures or [],
     }
+
+
+_HELD_VALUE = re.compile(r"""\b(holds|value) ('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
+_EXAMPLES = re.compile(r"(\. Examples: |, e\.g\. )(?:(?! \[rule:| \((?:line|row)s? ).)*", re.S)
+
+
+def without_record_values(message: str) -> str:
+    """A failure as the shareable run record gives it (it sits beside the publication, readable
+    by all): the file, line, column and rule, but no value or key of a raw record, which only
+    the console and the restricted data-quality report show."""
+    message = _EXAMPLES.sub(" (examples in the restricted data-quality report)", message)
+    return _HELD_VALUE.sub(r"\1 a value (in the restricted data-quality report)", message)
 
 
 def record_unpublished_run(

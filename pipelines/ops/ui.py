@@ -75,6 +75,10 @@ def _kill_group(group: int) -> None:
 def run_ui(settings: Settings, dagster_args: list[str], echo=print) -> int:
     """Run `dagster dev` for these settings until it ends or this process is asked to stop;
     its exit code (0 when it stopped as asked)."""
+    problem = config.path_problem(settings)
+    if problem is not None:
+        echo(f"cdap ui: {problem}")
+        return 2
     config.prepare_process(settings)  # telemetry off, the home and its dagster.yaml
     # the code server builds its settings from the environment: the same as these
     environment = settings.environment()

@@ -158,7 +158,7 @@ def publish_marts(
     if publication.protection is not None:
         for line in publication.protection.warnings():
             context.log.warning(line)
-        for line in publication.protection.describe()[len(publication.protection.warnings()) :]:
+        for line in publication.protection.describe():
             context.log.info(line)
         # the run's log is restricted (Dagster's storage is owner-only): the split of the hidden
         # cells, and how many published rows the warehouse has changed since they were published

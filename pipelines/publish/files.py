@@ -168,6 +168,9 @@ def publish(
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
-    folders.clean(marts_dir)  # publications beyond the last few
+    # publications beyond the last few; all but this one where the one it replaced gave cells
+    # away (it is withdrawn: its folder must not stay readable beside this one)
+    withdrawn = protection is not None and protection.earlier_cells_given_away > 0
+    folders.clean(marts_dir, keep=1 if withdrawn else folders.KEEP)
     files = sorted(marts_dir / path.name for path in published.iterdir())
     return dataclasses.replace(publication, files=files)

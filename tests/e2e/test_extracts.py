@@ -275,7 +275,6 @@ def test_no_pack_holds_internal_words(marts, tmp_path, area):
         found = sorted(set(m.group(0) for m in INTERNAL.finditer(text)))
         assert not found, (area, name, found)
         # a suppressed value is shown one way only
-        assert "fewer than 10 deaths" not in text.lower() or words.SUPPRESSED in text
         for other in ("not shown (small numbers)", "suppressed: small numbers"):
             assert other not in text, (area, name, other)
     # neighbours are named only where the publication holds them
@@ -447,3 +446,51 @@ def test_neighbour_comparison_does_not_depend_on_the_order_rows_are_stored_in(ma
             assert remade == published_rows
     finally:
         con.close()
+
+
+def test_what_could_not_be_judged_says_why_and_unmet_need_says_its_test(marts):
+    pack = build_pack(marts, "E06000016")
+    unmet = pack.summary.set_index("metric_id").loc["unmet_need_alcohol"]
+    assert unmet.change.endswith("a conservative test)"), unmet.change
+    # the first year of the data has no value a year earlier: said so, not called suppressed
+    first = published(
+        marts,
+        "SELECT count(*) FROM fct_strategy_scorecard WHERE not_judged_reason LIKE 'no value a "
+        "year earlier%' AND NOT is_suppressed",
+    )[0][0]
+    assert first > 0
+    early = build_pack(marts, "E06000016", "2020-03")
+    assert not any("suppressed" in c for c in early.summary.change[~early.summary.is_suppressed])
+    # a period asked for is not called "the latest year at which every measure is final"
+    asked = build_pack(marts, "E06000016", "2025-09")
+    assert "was asked for the year to September 2025" in asked.newer
+    assert "latest year at which every measure is final is the year to March 2025" in asked.newer
+
+
+def test_a_row_revised_since_first_published_reads_as_first_published(marts, tmp_path):
+    """The shareable tier publishes a revised row as first published (fct_outcomes) and blanks
+    the scorecard's tests of today's numbers; the pack shows the published value and says why
+    it is not judged, never "suppressed"."""
+    copy = tmp_path / "marts"
+    copy.mkdir()
+    shutil.copy2(marts / config.PUBLISHED_DUCKDB_NAME, copy / config.PUBLISHED_DUCKDB_NAME)
+    (copy / config.PUBLISHED_DUCKDB_NAME).chmod(0o644)
+    con = duckdb.connect(str(copy / config.PUBLISHED_DUCKDB_NAME))
+    con.execute(
+        "UPDATE fct_strategy_scorecard SET value = NULL, lower_95 = NULL, upper_95 = NULL, "
+        "previous_value = NULL, direction_of_travel = NULL, not_judged_reason = NULL, "
+        "is_suppressed = true WHERE area_code = 'E06000016' AND is_latest_final "
+        "AND metric_id = 'adults_in_treatment'"
+    )
+    con.close()
+    row = build_pack(copy, "E06000016").summary.set_index("metric_id").loc["adults_in_treatment"]
+    first = published(
+        marts,
+        "SELECT value FROM fct_outcomes WHERE area_code = 'E06000016' AND breakdown = 'all' "
+        "AND metric_id = 'adults_in_treatment' AND period_end_date = DATE '2025-03-31'",
+    )[0][0]
+    assert row.is_revised and not row.is_suppressed and row.value == first
+    assert (
+        row.change == "not judged: revised since it was first published (shown as first published)"
+    )
+    assert "Revised since it was first published" in row.note

@@ -132,6 +132,7 @@ def test_paths_that_would_put_record_level_data_before_readers_are_refused(tmp_p
         assert "must not be in it" in problem(marts_dir=marts)
     assert "must not be in it" in problem(raw_dir=raw, marts_dir=tmp_path)  # raw inside marts
     assert "inside the marts folder" in problem(warehouse=tmp_path / "m" / "w.duckdb")
+    assert "Dagster home" in problem(dagster_home=tmp_path / "m" / ".dagster")
     assert "is a folder" in problem(warehouse=raw)
     assert "a file stands where a folder should" in problem(
         warehouse=tmp_path / "afile" / "w.duckdb"

@@ -102,3 +102,26 @@ def test_a_second_writer_waits_then_gets_the_lock(tmp_path):
         order.append("second in")
     thread.join()
     assert order == ["first in", "first out", "second in"]
+
+
+def test_the_shareable_run_record_keeps_no_value_of_a_raw_record():
+    from pipelines.ops.run_record import without_record_values
+
+    cases = {
+        "prison_releases.csv line 4: column 'release_date' holds '01/03/2024', which is not "
+        "an ISO date": "01/03/2024",
+        "treatment_journeys.csv line 9: column 'sex' holds \"O'Neill 5\", which is not a "
+        "code": "O'Neill",
+        "drug_deaths_register.csv: 1 row(s) break it. Examples: row 4, death_id D000004 "
+        "[rule: future_date:registration_date]": "D000004",
+        "expect_column_values_to_be_between on age: 2 rows, e.g. [150, 200] (lines 3, 7)": "150",
+    }
+    for message, value in cases.items():
+        shown = without_record_values(message)
+        assert value not in shown, shown
+        # what failed and where stays: the file, the column, the rule, the lines
+        assert message.split(" ")[0] in shown
+    assert "[rule: future_date:x]" in without_record_values(
+        "x.csv: 1 row(s) break it. Examples: row 4, death_id D1 [rule: future_date:x]"
+    )
+    assert "(lines 3, 7)" in without_record_values("a: 2 rows, e.g. [1, 2] (lines 3, 7)")
