@@ -114,8 +114,13 @@ def raw_suite(raw_file: RawFile) -> dict[str, Any]:
             _expectation(
                 "expect_column_values_to_be_unique",
                 column="journey_id",
-                row_condition='stage == "start"',
-                condition_parser="pandas",
+                # GX's condition (a string one is deprecated), as GX serialises it
+                row_condition={
+                    "type": "comparison",
+                    "column": {"name": "stage"},
+                    "operator": "==",
+                    "parameter": "start",
+                },
             )
         )
     return {
