@@ -239,6 +239,17 @@ def _example(row: tuple, key: str | None) -> str:
     return ", ".join(parts)
 
 
+def forget_quarantined(con: duckdb.DuckDBPyConnection, raw_file: RawFile) -> None:
+    """An optional file absent this time: the rows an earlier refresh set aside from it are no
+    longer in the warehouse's account (nor in the report's)."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+        [QUARANTINE_SCHEMA, QUARANTINE_TABLE.split(".")[-1]],
+    ).fetchone()[0]
+    if exists:
+        con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE file_name = ?", [raw_file.filename])
+
+
 def enforce(con: duckdb.DuckDBPyConnection, raw_file: RawFile, today: date) -> QualityResult:
     """Apply the policy to a file's raw table (already typed): block, or move rows to
     quarantine."""

@@ -341,3 +341,11 @@ def test_an_absent_treatment_outcomes_file_is_an_empty_table_and_names_the_metri
     assert absent_file_words(contract.ONS_DRUG_DEATHS) == (
         "ons_drug_deaths.csv is absent (optional): metrics that need it are not produced."
     )
+
+
+def test_forms_set_aside_by_an_earlier_refresh_are_forgotten_when_the_file_is_gone(con, tmp_path):
+    load_journeys_and_forms(con, tmp_path, [top_row("T1", "J9", "2020-03-01"), *good_forms(30)])
+    assert quarantined(con) == [(1, "related:top_of_a_known_journey", "T1")]
+    (tmp_path / "treatment_outcomes.csv").unlink()
+    load_raw_file(con, contract.TREATMENT_OUTCOMES, tmp_path)
+    assert quarantined(con) == []
