@@ -39,11 +39,13 @@ sys.path.insert(0, str(ROOT))
 
 from pipelines import synthetic  # noqa: E402
 
-# The first pattern a step matches names its stage: the raw suites are one step, gx_raw_suites,
-# or (before 2026-11-30) one per file, raw__<file>_gx_raw_suite; the marts' likewise.
+# The first pattern a step matches names its stage: the raw suites are one step, gx_raw_suites
+# (and gx_raw_suites_of_related_files for a file whose rules read another), or (before
+# 2026-11-30) one per file, raw__<file>_gx_raw_suite; the marts' likewise.
 STAGES = {
     "raw checks": re.compile(
-        r"^(gx_raw_suites|raw__\w+(_gx_raw_suite|_covers_every_area_and_year_used))$"
+        r"^(gx_raw_suites(_of_related_files)?"
+        r"|raw__\w+(_gx_raw_suite|_covers_every_area_and_year_used))$"
     ),
     "ingest": re.compile(r"^raw__\w+$"),
     "dbt build": re.compile(r"^cdap_dbt_models$"),

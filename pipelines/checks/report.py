@@ -7,9 +7,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines import warehouse
+from pipelines import contract, warehouse
 from pipelines.ingest import policy
-from pipelines.warehouse import QUARANTINE_TABLE
+from pipelines.warehouse import QUARANTINE_TABLE, raw_table
 
 REPORT_NAME = "data_quality_report.md"
 
@@ -140,6 +140,23 @@ def _not_produced(database: Path, relation: str) -> list[tuple[str, str, int]]:
     )
 
 
+def _without_optional_sources(warehouse_path: Path) -> list[str]:
+    """One sentence per optional file that metrics are built from and that gave no rows (absent,
+    or empty): the metrics not produced."""
+    lines = []
+    for raw_file in contract.RAW_FILES:
+        metrics = contract.metrics_needing(raw_file)
+        if raw_file.required or not metrics:
+            continue
+        rows = warehouse.query(warehouse_path, f"SELECT count(*) FROM {raw_table(raw_file.name)}")
+        if rows and rows[0][0] == 0:
+            lines.append(
+                f"{raw_file.filename} is absent or has no rows (it is optional): "
+                f"{', '.join(metrics)} not produced."
+            )
+    return lines
+
+
 def _incomplete_populations(warehouse_path: Path) -> list[tuple[str, int, str | None]]:
     return warehouse.query(
         warehouse_path,
@@ -195,6 +212,7 @@ def summary(
     )
     for metric, why, rows in not_produced:
         lines.append(f"Not produced: {metric}, {rows:,} rows: {why}")
+    lines += _without_optional_sources(warehouse_path)
     if report_path is not None:
         lines.append(f"Details: {report_path}")
     return lines

@@ -107,6 +107,22 @@ def raw_suite(raw_file: RawFile) -> dict[str, Any]:
                 value_set=list(contract.ESP2013_BANDS),
             )
         )
+    if raw_file.name == contract.TREATMENT_OUTCOMES.name:
+        # at most one start form per journey (what GX can express of its related rules: a
+        # form's journey and dates are in another file)
+        expectations.append(
+            _expectation(
+                "expect_column_values_to_be_unique",
+                column="journey_id",
+                # GX's condition (a string one is deprecated), as GX serialises it
+                row_condition={
+                    "type": "comparison",
+                    "column": {"name": "stage"},
+                    "operator": "==",
+                    "parameter": "start",
+                },
+            )
+        )
     return {
         "name": f"raw_{raw_file.name}",
         "meta": {

@@ -45,6 +45,22 @@ DISCHARGE_OUTCOME_CLASSES: dict[str, str] = {
     row["discharge_reason"]: row["outcome_class"] for row in seed_rows("discharge_reasons")
 }
 
+# A journey's problem substances on a Treatment Outcomes Profile: each substance code's column
+# of days used in the 28 days before the form (several codes can share one column).
+TOP_DAYS_COLUMN_OF_SUBSTANCE: dict[str, str] = {
+    row["substance_code"]: row["top_days_column"] for row in seed_rows("substances")
+}
+TOP_DAYS_COLUMNS = (
+    "days_alcohol",
+    "days_opiates",
+    "days_crack",
+    "days_cocaine",
+    "days_amphetamines",
+    "days_cannabis",
+    "days_other_drug",
+)
+TOP_STAGES = ("start", "review", "exit")
+
 SEXES = ("female", "male", "other", "not_stated")
 REFERRAL_SOURCES = (
     "self",
@@ -103,6 +119,20 @@ class RowRule:
 
 
 @dataclass(frozen=True)
+class RelatedRule:
+    """A rule a row must meet against other rows: of its own file, or of another file of the
+    contract, loaded (with its own rules applied) first. `violations` is a DuckDB query giving
+    the source_row_number of every row that breaks it, over `{this}` (this file's raw table)
+    and `{<file name>}` (the raw table of each file in `needs`)."""
+
+    rule_id: str
+    description: str
+    violations: str
+    columns: tuple[str, ...]
+    needs: tuple[str, ...] = ()  # the other files it reads, by name
+
+
+@dataclass(frozen=True)
 class RawFile:
     name: str  # file stem; also the table name in the `raw` schema
     description: str
@@ -114,11 +144,17 @@ class RawFile:
     # Everywhere else a short row means a truncated or broken file, and is an error.
     ragged_rows_allowed: bool = False
     row_rules: tuple[RowRule, ...] = ()
+    related_rules: tuple[RelatedRule, ...] = ()
     notes: tuple[str, ...] = field(default=())
 
     @property
     def filename(self) -> str:
         return f"{self.name}.csv"
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """The other files its related rules read: loaded before it."""
+        return tuple(dict.fromkeys(n for rule in self.related_rules for n in rule.needs))
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -322,6 +358,84 @@ FINGERTIPS_BENCHMARKS = RawFile(
     ),
 )
 
+
+def _days(name: str) -> Column:
+    return Column(name, "integer", min_value=0, max_value=28)
+
+
+def _score(name: str) -> Column:
+    # not read by any metric: the column may be left out of the file (then empty)
+    return Column(name, "integer", required=False, min_value=0, max_value=20)
+
+
+TREATMENT_OUTCOMES = RawFile(
+    name="treatment_outcomes",
+    description="One row per Treatment Outcomes Profile (TOP) form, at the start of a journey, "
+    "at a review or at exit: substance use, housing and work in the 28 days before it.",
+    required=False,
+    record_level=True,
+    unique_key="top_id",
+    notes=(
+        "A form of a journey that treatment_journeys.csv does not hold (or whose journey was "
+        "set aside), a form dated outside its journey, and every start form of a journey with "
+        "two or more are set aside: they count nowhere.",
+    ),
+    columns=(
+        Column("top_id", "text", not_null=True),
+        Column("journey_id", "text", not_null=True),
+        Column("top_date", "date", not_null=True),
+        Column("stage", "text", not_null=True, codes=TOP_STAGES),
+        *(_days(name) for name in TOP_DAYS_COLUMNS),
+        # not read by any metric: the column may be left out of the file (then empty)
+        Column("injected", "boolean", required=False),
+        Column("acute_housing_problem", "boolean"),
+        Column("housing_at_risk", "boolean", required=False),
+        _days("days_paid_work"),
+        _score("psychological_health"),
+        _score("physical_health"),
+        _score("quality_of_life"),
+    ),
+    related_rules=(
+        RelatedRule(
+            "top_of_a_known_journey",
+            "journey_id is a journey of treatment_journeys.csv (one not set aside)",
+            "SELECT t.source_row_number FROM {this} AS t "
+            "WHERE t.journey_id IS NOT NULL AND t.journey_id NOT IN "
+            "(SELECT j.journey_id FROM {treatment_journeys} AS j)",
+            ("journey_id",),
+            ("treatment_journeys",),
+        ),
+        RelatedRule(
+            "top_on_or_after_referral",
+            "top_date is on or after its journey's referral_date",
+            "SELECT t.source_row_number FROM {this} AS t "
+            "JOIN {treatment_journeys} AS j ON t.journey_id = j.journey_id "
+            "WHERE t.top_date < j.referral_date",
+            ("top_date", "journey_id"),
+            ("treatment_journeys",),
+        ),
+        RelatedRule(
+            "top_not_after_discharge",
+            "top_date is not after its journey's discharge_date",
+            "SELECT t.source_row_number FROM {this} AS t "
+            "JOIN {treatment_journeys} AS j ON t.journey_id = j.journey_id "
+            "WHERE t.top_date > j.discharge_date",
+            ("top_date", "journey_id"),
+            ("treatment_journeys",),
+        ),
+        RelatedRule(
+            "one_start_top_per_journey",
+            "at most one start TOP per journey: every start TOP of a journey with two or more "
+            "is set aside",
+            "SELECT t.source_row_number FROM {this} AS t "
+            "WHERE t.stage = 'start' AND t.journey_id IN ("
+            "SELECT s.journey_id FROM {this} AS s WHERE s.stage = 'start' "
+            "GROUP BY s.journey_id HAVING count(DISTINCT s.top_id) > 1)",
+            ("stage", "journey_id"),
+        ),
+    ),
+)
+
 RAW_FILES: tuple[RawFile, ...] = (
     TREATMENT_JOURNEYS,
     PRISON_RELEASES,
@@ -330,8 +444,19 @@ RAW_FILES: tuple[RawFile, ...] = (
     PREVALENCE_ESTIMATES,
     ONS_DRUG_DEATHS,
     FINGERTIPS_BENCHMARKS,
+    TREATMENT_OUTCOMES,
 )
 RAW_FILES_BY_NAME = {f.name: f for f in RAW_FILES}
+
+
+def metrics_needing(raw_file: RawFile) -> list[str]:
+    """The metrics of the catalogue built from this file (not produced without it)."""
+    return [
+        row["metric_id"]
+        for row in seed_rows("metric_catalogue")
+        if raw_file.name in row["source_files"].split("|")
+    ]
+
 
 # Every upper-tier local authority of England and England itself (the areas seed).
 KNOWN_AREA_CODES = frozenset(row["area_code"] for row in seed_rows("areas"))

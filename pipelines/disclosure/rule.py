@@ -183,12 +183,25 @@ AT_MOST = (
         (("deaths_in_treatment", "numerator"), ("unplanned_exits", "numerator")),
         ("unplanned_exit_rate", "denominator"),
     ),
+    # the recovery metrics' people are adults in treatment in the window, each counted through
+    # the journey that counts them among adults in treatment (same area and substance group):
+    # those with a start form and a review due or a discharge, those with housing recorded on a
+    # form in the window, those aged 18 to 64 with days of paid work recorded
+    AtMost((("treatment_progress_rate", "denominator"),), ("adults_in_treatment", "numerator")),
+    AtMost((("acute_housing_problem_rate", "denominator"),), ("adults_in_treatment", "numerator")),
+    AtMost((("paid_work_rate", "denominator"),), ("adults_in_treatment", "numerator")),
 )
 # Considered and left out, because they do not hold by definition: early unplanned exits
 # against unplanned exits (the first are journeys *started* in the window, whose exit may fall
 # after the window ends; the second journeys *discharged* in the window), young people against
 # adults (they do not overlap), and deaths in treatment against adults in treatment (a
-# journey's own area against the area of the person's latest journey).
+# journey's own area against the area of the person's latest journey). The recovery metrics'
+# denominators overlap one another (a person can be in all three), so none is a part of another
+# or of a sum with another; treatment progress's numerator and successful completions are not
+# tied either (a completion counts as progress only for the journey that counts the person, and
+# successful completions also ask that the person did not come back within 182 days). Like
+# adults in treatment, the recovery metrics count people in treatment, not monthly events, and
+# are published monthly.
 # Rates whose numerator counts a subset of what the denominator counts.
 NUMERATOR_WITHIN_DENOMINATOR = frozenset(
     {
@@ -197,6 +210,9 @@ NUMERATOR_WITHIN_DENOMINATOR = frozenset(
         "early_unplanned_exit_rate",  # journeys started that ended unplanned within 84 days
         "continuity_of_care_rate",  # releases followed by a treatment start within 21 days
         "referral_conversion_rate",  # referrals that started within 28 days
+        "treatment_progress_rate",  # those judged who made substantial progress
+        "acute_housing_problem_rate",  # those with housing recorded whose latest form says so
+        "paid_work_rate",  # those with paid work recorded whose latest form has a day of it
     }
 )
 

@@ -33,6 +33,7 @@ SOURCE_NAMES = {
     "population": "ONS mid-year population estimates",
     "ons_drug_deaths": "ONS deaths related to drug misuse",
     "fingertips_benchmarks": "OHID Fingertips (England figures)",
+    "treatment_outcomes": "Treatment Outcomes Profile forms (start, review and exit)",
 }
 COMPARATOR_LISTS = {
     "illustrative_same_type_nearby_region": (

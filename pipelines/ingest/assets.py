@@ -28,6 +28,8 @@ def _ingest_asset(raw_file: RawFile) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=dg.AssetKey([RAW_SCHEMA, raw_file.name]),
+        # the files its rules read (a form's journey) are loaded, and set aside, first
+        deps=[dg.AssetKey([RAW_SCHEMA, name]) for name in raw_file.needs],
         group_name="ingest",
         kinds={"csv", "duckdb"},
         description=f"{raw_file.filename} loaded into {RAW_SCHEMA}.{raw_file.name}. "
@@ -40,9 +42,7 @@ def _ingest_asset(raw_file: RawFile) -> dg.AssetsDefinition:
         with warehouse.get_connection() as con:
             result = load_raw_file(con, raw_file, Path(raw_folder.path))
         if not result.present:
-            context.log.warning(
-                f"{raw_file.filename} is absent (optional): metrics that need it are not produced."
-            )
+            context.log.warning(absent_file_words(raw_file))
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": result.rows,
@@ -59,6 +59,17 @@ def _ingest_asset(raw_file: RawFile) -> dg.AssetsDefinition:
         )
 
     return _asset
+
+
+def absent_file_words(raw_file: RawFile) -> str:
+    """What an absent optional file means, in one sentence: the metrics not produced."""
+    metrics = contract.metrics_needing(raw_file)
+    what = (
+        f"these metrics are not produced: {', '.join(metrics)}"
+        if metrics
+        else "metrics that need it are not produced"
+    )
+    return f"{raw_file.filename} is absent (optional): {what}."
 
 
 def raw_asset_keys() -> list[dg.AssetKey]:

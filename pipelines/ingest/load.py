@@ -16,7 +16,7 @@ import duckdb
 
 from pipelines import contract
 from pipelines.contract import Column, RawFile
-from pipelines.ingest.policy import QualityResult, RawFileError, enforce
+from pipelines.ingest.policy import QualityResult, RawFileError, enforce, forget_quarantined
 from pipelines.warehouse import RAW_SCHEMA, quote_identifier, raw_table, sql_literal
 
 SOURCE_ROW_COLUMN = "source_row_number"  # 1-based data row of the file (line = row + 1)
@@ -219,6 +219,7 @@ def load_raw_file(
         con.execute(
             f"CREATE OR REPLACE TABLE {table} ({typed_columns}, {SOURCE_ROW_COLUMN} BIGINT)"
         )
+        forget_quarantined(con, raw_file)
         return IngestResult(raw_file, False, 0, None, None, path)
 
     digest = check_file_shape(raw_file, path)

@@ -26,6 +26,7 @@ from pipelines.contract import RawFile
 from pipelines.warehouse import (
     QUARANTINE_SCHEMA,
     QUARANTINE_TABLE,
+    RAW_SCHEMA,
     quote_identifier,
     raw_table,
     sql_literal,
@@ -75,6 +76,14 @@ POLICY: tuple[Rule, ...] = (
     Rule(
         "row",
         "a rule across columns (dates in order, reason iff discharged)",
+        "quarantine",
+        "block",
+        "ingest",
+    ),
+    Rule(
+        "related",
+        "a rule across rows or files (a form of an unknown journey or dated outside it, a "
+        "journey's second start form)",
         "quarantine",
         "block",
         "ingest",
@@ -178,6 +187,17 @@ def row_checks(raw_file: RawFile) -> list[Check]:
         checks.append(
             Check("row", f"row:{rule.rule_id}", ",".join(rule.columns), f"not ({rule.condition})")
         )
+    tables = {f.name: raw_table(f.name) for f in contract.RAW_FILES}
+    for rule in raw_file.related_rules:
+        rows = rule.violations.format(this=raw_table(raw_file.name), **tables)
+        checks.append(
+            Check(
+                "related",
+                f"related:{rule.rule_id}",
+                ",".join(rule.columns),
+                f"source_row_number IN ({rows})",
+            )
+        )
     return checks
 
 
@@ -219,11 +239,36 @@ def _example(row: tuple, key: str | None) -> str:
     return ", ".join(parts)
 
 
+def forget_quarantined(con: duckdb.DuckDBPyConnection, raw_file: RawFile) -> None:
+    """An optional file absent this time: the rows an earlier refresh set aside from it are no
+    longer in the warehouse's account (nor in the report's)."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+        [QUARANTINE_SCHEMA, QUARANTINE_TABLE.split(".")[-1]],
+    ).fetchone()[0]
+    if exists:
+        con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE file_name = ?", [raw_file.filename])
+
+
 def enforce(con: duckdb.DuckDBPyConnection, raw_file: RawFile, today: date) -> QualityResult:
     """Apply the policy to a file's raw table (already typed): block, or move rows to
     quarantine."""
     table = raw_table(raw_file.name)
     filename = raw_file.filename
+    loaded = {
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = ?", [RAW_SCHEMA]
+        ).fetchall()
+    }
+    for needed in raw_file.needs:
+        if needed not in loaded:  # the ingest assets load them in order; a caller must too
+            raise RawFileError(
+                filename,
+                "load order",
+                f"its rules read {contract.RAW_FILES_BY_NAME[needed].filename}, which must be "
+                "loaded first",
+            )
     total = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     keys = contract.key_columns(raw_file)
     key_expr = (

@@ -324,7 +324,7 @@ def quarantine_run(tmp_path_factory):
 
 
 GAP = ["E06000016", "2023", "female", "90+"]
-UNREAD_FILES = ("fingertips_benchmark.csv", "treatment_outcomes.csv")
+UNREAD_FILES = ("fingertips_benchmark.csv", "outcome_star.csv")
 
 
 def test_what_the_refresh_does_not_read_is_named_with_the_nearest_name(quarantine_run):
@@ -334,7 +334,7 @@ def test_what_the_refresh_does_not_read_is_named_with_the_nearest_name(quarantin
         summary = "\n".join(run.data_quality)
         for text in (report, summary):
             assert "fingertips_benchmark.csv" in text and "fingertips_benchmarks.csv?" in text
-            assert "treatment_outcomes.csv" in text and "police (a folder" in text
+            assert "outcome_star.csv" in text and "police (a folder" in text
             assert "did you mean treatment_journeys" not in text
 
 

@@ -17,6 +17,8 @@ RECORD_FILES = {
     ),
     "prison_releases.csv": ("release_date", ()),
     "drug_deaths_register.csv": ("registration_date", ()),
+    # a form dated later had not been filled in (nor one of a journey referred later)
+    "treatment_outcomes.csv": ("top_date", ()),
 }
 # a blanked date blanks the columns that only exist with it
 BLANKED_WITH = {"discharge_date": ("discharge_reason",)}

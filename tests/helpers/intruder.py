@@ -105,7 +105,8 @@ SUBSETS = [
     # earlier than the one that did), is adult and in their area: distinct people, distinct
     # adult journeys started in W (the journey's own area) -> at most early_unplanned's denominator
     (("new_presentations", NUM), ("early_unplanned_exit_rate", DEN), False),
-    # 13-15: their denominators are adults in treatment in W (by the counting journey)
+    # 13-15: their denominators are adults in treatment in W (by the counting journey, which
+    # gives area and group as it does for 1); 14 and 15 are published for `all` only
     (("treatment_progress_rate", DEN), (AIT, NUM), True),
     (("acute_housing_problem_rate", DEN), (AIT, NUM), False),
     (("paid_work_rate", DEN), (AIT, NUM), False),
@@ -124,7 +125,11 @@ DISJOINT = [
 # another breakdown (a person is placed by their latest journey, the discharge may be another's);
 # referral conversions against journeys started in W (a start may fall after E: see LAGGED);
 # new_presentations over time (distinct people, placed by the window's latest journey: not a
-# sum of monthly counts); drug_misuse_deaths against deaths in treatment (different sources).
+# sum of monthly counts); drug_misuse_deaths against deaths in treatment (different sources);
+# the denominators of 13-15 against one another (they overlap: one person can be in all three)
+# and 13's numerator against successful completions (13 counts a successful discharge of the
+# counting journey in W, 4 the latest discharge in W with no re-presentation: neither is a
+# subset of the other); 13-15 over time (people, not sums of monthly events).
 
 # Time: 12-month windows that are sums of monthly event counts (metrics 5-10, 16-17), by the
 # series of monthly counts they sum. The first metric of a series names its unpublished windows.

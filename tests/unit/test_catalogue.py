@@ -33,4 +33,7 @@ def test_every_metric_of_metrics_md_is_catalogued():
         "drug_misuse_death_rate_dsr",
         "unmet_need_opiate_crack",
         "unmet_need_alcohol",
+        "treatment_progress_rate",
+        "acute_housing_problem_rate",
+        "paid_work_rate",
     }

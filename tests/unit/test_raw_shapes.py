@@ -21,6 +21,8 @@ TODAY = date(2026, 1, 1)
 
 def loaded(raw_file, folder: Path) -> pd.DataFrame:
     con = duckdb.connect()
+    for name in raw_file.needs:  # the files its rules read (a form's journey), as shipped
+        load_raw_file(con, contract.RAW_FILES_BY_NAME[name], SAMPLE_RAW_DIR, today=TODAY)
     load_raw_file(con, raw_file, folder, today=TODAY)
     return con.execute(f'SELECT * FROM raw."{raw_file.name}"').df()
 

@@ -118,8 +118,32 @@ def test_an_optional_column_empty_on_every_row_is_accepted(raw_file, column, tmp
     with (tmp_path / raw_file.filename).open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)
     con = duckdb.connect()
+    for name in raw_file.needs:  # the files its rules read (a form's journey), as shipped
+        load_raw_file(con, contract.RAW_FILES_BY_NAME[name], SAMPLE_RAW_DIR, today=date(2026, 1, 1))
     load_raw_file(con, raw_file, tmp_path, today=date(2026, 1, 1))
     frame = con.execute(f'SELECT * FROM raw."{raw_file.name}"').df()
     assert frame[column.name].isna().all()
     check = suites.validate(frame, f"raw_{raw_file.name}", {"today": pd.Timestamp(date.today())})
     assert check.success, [f.describe() for f in check.failures]
+
+
+def test_the_forms_suite_fails_a_journeys_second_start_form():
+    """What GX can say of the forms' rules across rows: one start form per journey."""
+    frame = pd.DataFrame(
+        {
+            "top_id": ["T1", "T2", "T3", "T4"],
+            "journey_id": ["J1", "J1", "J2", "J2"],
+            "top_date": pd.to_datetime(["2020-01-01", "2020-07-01", "2020-01-01", "2020-01-02"]),
+            "stage": ["start", "review", "start", "start"],
+            "source_row_number": [1, 2, 3, 4],
+        }
+    )
+    for column in contract.TREATMENT_OUTCOMES.columns:
+        if column.name not in frame:
+            frame[column.name] = None
+    today = {"today": pd.Timestamp(date.today())}
+    outcome = suites.validate(frame, "raw_treatment_outcomes", today)
+    assert [(f.column, f.unexpected_count, f.source_rows) for f in outcome.failures] == [
+        ("journey_id", 2, [3, 4])
+    ]
+    assert suites.validate(frame[frame.top_id != "T4"], "raw_treatment_outcomes", today).success

@@ -61,6 +61,9 @@ metric_coverage as (
     inner join coverage
         on metric_sources.source_file = coverage.source_file
     group by metric_sources.metric_id
+    -- a metric needs every record-level source it is built from: an optional one that gave no
+    -- record (absent) leaves it without periods, so it is not produced
+    having bool_and(coverage.data_as_of_date is not null)
 
 ),
 

@@ -22,6 +22,12 @@ deaths as (
 
 ),
 
+outcome_forms as (
+
+    select * from {{ ref('stg_ndtms__treatment_outcomes') }}
+
+),
+
 dated as (
 
     select
@@ -61,6 +67,16 @@ dated as (
         min(least(date_of_death, registration_date)) as data_start_date,
         greatest(max(date_of_death), max(registration_date)) as data_as_of_date
     from deaths
+
+    union all
+
+    -- optional: without forms (no file) its dates are NULL, and no metric built from it has
+    -- a period (int_metric_frame)
+    select
+        'treatment_outcomes' as source_file,
+        min(top_date) as data_start_date,
+        max(top_date) as data_as_of_date
+    from outcome_forms
 
 )
 

@@ -14,6 +14,9 @@
     'int_metric__drug_misuse_deaths',
     'int_metric__drug_misuse_death_rate_dsr',
     'int_metric__unmet_need',
+    'int_metric__treatment_progress',
+    'int_metric__acute_housing_problem',
+    'int_metric__paid_work',
 ] %}
 
 with
