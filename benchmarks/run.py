@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -146,10 +147,15 @@ def one_month_earlier(raw: Path, target: Path, cutoff: date) -> None:
             FROM read_csv('{raw}/treatment_journeys.csv', all_varchar=false) WHERE referral_date <= {c}""",
         "prison_releases.csv": f"SELECT * FROM read_csv('{raw}/prison_releases.csv') WHERE release_date <= {c}",
         "drug_deaths_register.csv": f"SELECT * FROM read_csv('{raw}/drug_deaths_register.csv') WHERE registration_date <= {c}",
+        "treatment_outcomes.csv": f"SELECT * FROM read_csv('{raw}/treatment_outcomes.csv', all_varchar=true) WHERE top_date <= '{cutoff.isoformat()}'",
     }
     with duckdb.connect() as con:
         for name in os.listdir(raw):
-            if name in queries:
+            if name == "police":  # the police.uk download's month folders up to the cutoff's month
+                for month in sorted((raw / name).iterdir()):
+                    if month.name <= f"{cutoff:%Y-%m}":
+                        shutil.copytree(month, target / name / month.name, dirs_exist_ok=True)
+            elif name in queries:
                 con.execute(f"COPY ({queries[name]}) TO '{target / name}' (HEADER, DELIMITER ',')")
             else:
                 (target / name).write_bytes((raw / name).read_bytes())

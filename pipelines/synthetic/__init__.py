@@ -6,9 +6,11 @@ seed gives the same files, byte for byte. In the sample, Leicester (E06000016) i
 the figures in its drug and alcohol strategy. For example, its adults in treatment come out at
 exactly 2,087 for the 12 months to 31 Dec 2021 and 2,500 for the 12 months to 31 Dec 2024.
 
-Each file of the folder has its own module (`readme` writes README.md); `areas` and `common`
-hold what they share. Every random draw comes from one shared stream (common.Generator), so
-the order of the calls below is part of the output.
+Each file of the folder has its own module (`readme` writes README.md, `police` the police.uk
+folder); `areas` and `common` hold what they share. Every random draw of the files up to the
+prevalence estimates comes from one shared stream (common.Generator), so the order of the calls
+below is part of the output. The TOP forms, drawn from the final journeys, and the police files
+come last, each from a stream of its own (common.stream); the LSOA geography draws from none.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from pipelines import contract
-from pipelines.synthetic import prison_releases, treatment_journeys
+from pipelines.synthetic import lsoa_lookup, police, prison_releases, treatment_journeys
 from pipelines.synthetic.areas import SAMPLE_AREAS, SampleArea, national_areas
 from pipelines.synthetic.common import AS_OF, Generator, window_start, write_csv
 from pipelines.synthetic.drug_deaths_register import deaths_rows
@@ -37,6 +39,7 @@ from pipelines.synthetic.treatment_journeys import (
     adults_in_treatment,
     substance_group,
 )
+from pipelines.synthetic.treatment_outcomes import OUTCOMES_FILE, write_outcomes
 
 __all__ = [
     "ADULTS_IN_TREATMENT_TARGETS",
@@ -91,6 +94,7 @@ def generate(out_dir: Path, seed: int = 20250930) -> dict[str, int]:
     benchmarks = fingertips_rows()
     write_csv(out_dir / contract.FINGERTIPS_BENCHMARKS.filename, FINGERTIPS_COLUMNS, benchmarks)
     counts[contract.FINGERTIPS_BENCHMARKS.filename] = len(benchmarks)
+    counts |= _recovery_and_crime(out_dir, gen, SAMPLE_AREAS)
     write_readme(out_dir, seed, SAMPLE_AREAS, gen.as_of)
     return counts
 
@@ -102,8 +106,10 @@ def generate_national(
     seed: int = 20250930,
     as_of: date = AS_OF,
 ) -> dict[str, int]:
-    """A raw folder for many areas at England-wide volumes times `scale` (no calibration, no
-    optional files: with all 152 authorities, England's values come from the data itself)."""
+    """A raw folder for many areas at England-wide volumes times `scale` (no calibration; of the
+    optional files, the TOP forms and the police folder with its LSOA lookup, not the ONS and
+    Fingertips files: with all 152 authorities, England's values come from the data itself).
+    Every area's force writes its police files."""
     out_dir.mkdir(parents=True, exist_ok=True)
     chosen = national_areas(areas, scale, seed)
     gen = Generator(
@@ -141,4 +147,18 @@ def generate_national(
     for raw_file, rows in files.items():
         write_csv(out_dir / raw_file.filename, [c.header for c in raw_file.columns], rows)
         counts[raw_file.filename] = len(rows)
+    counts |= _recovery_and_crime(out_dir, gen, chosen, scale)
+    return counts
+
+
+def _recovery_and_crime(
+    out_dir: Path, gen: Generator, areas: tuple[SampleArea, ...], scale: float = 1.0
+) -> dict[str, int]:
+    """The TOP forms of the final journeys, the police.uk folder and the LSOA lookup, each
+    from its own random stream (drawn last, they move nothing drawn before)."""
+    counts = {OUTCOMES_FILE: write_outcomes(out_dir / OUTCOMES_FILE, gen)}
+    counts |= police.write_police(out_dir, gen.seed, areas, gen.as_of, scale)
+    lookup = lsoa_lookup.lookup_rows(areas)
+    write_csv(out_dir / lsoa_lookup.LOOKUP_FILE, list(lsoa_lookup.LOOKUP_COLUMNS), lookup)
+    counts[lsoa_lookup.LOOKUP_FILE] = len(lookup)
     return counts

@@ -1,8 +1,10 @@
 """Helpers every raw file's generator shares: the seeded state, ids, dates and CSV writing.
 
-Every random draw, for every file, comes from one stream (`Generator.rng`), in the order that
-`generate` and `generate_national` call the generators. That order is part of the output: draw
-in a different order and every file drawn later changes. The journeys and releases are kept on
+Every random draw of the files drawn before the treatment outcomes comes from one stream
+(`Generator.rng`), in the order that `generate` and `generate_national` call the generators.
+That order is part of the output: draw in a different order and every file drawn later changes.
+The files drawn last (the TOP forms, the police files) each have a stream of their own
+(`stream`), so adding them moved nothing drawn before. The journeys and releases are kept on
 the state as lists of rows, because the prison releases and the calibrations read and edit the
 journeys.
 """
@@ -51,6 +53,13 @@ class Generator:
         """The area of the rows that pin each file's first and last day: not Leicester,
         because Leicester is calibrated."""
         return self.areas[min(1, len(self.areas) - 1)].code
+
+
+def stream(seed: int, name: str) -> random.Random:
+    """A random stream of its own for the files drawn after the shared one is done (the
+    treatment outcomes, the police files): drawing them moves no other file."""
+    digest = hashlib.sha256(f"{seed}|{name}".encode()).hexdigest()
+    return random.Random(int(digest[:16], 16))
 
 
 def make_id(prefix: str, *parts: object) -> str:

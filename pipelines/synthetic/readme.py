@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from pipelines.synthetic import police
 from pipelines.synthetic.areas import SampleArea
 
 SAMPLE_README = """# The shipped sample (synthetic)
@@ -45,10 +46,51 @@ files. No real person is in it. It follows the raw contract (`pipelines/contract
   in it is invented.
 - `ons_drug_deaths.csv` is invented: near the register's own rates, suppressed (`:`) below 10
   deaths, and Nottingham 2022-2024 deliberately off so the reconciliation has something to flag.
+- `treatment_outcomes.csv` holds invented Treatment Outcomes Profile (TOP) forms of the adults'
+  journeys that started: a start TOP near the treatment start for most of them (some have none,
+  as in real data), reviews about every six months while the journey is open (some missed), and
+  an exit TOP at discharge for many, most of all the planned exits. It holds the forms from
+  1 January 2019 on, and the start TOPs of the journeys carried in, dated at their earlier
+  starts. The answers follow each journey's substances (days used in the past 28 of its problem
+  substances, usually falling during treatment, more so for successful completions), acute
+  housing problems (about one in eight at start, fewer later), paid work and the health and
+  quality-of-life scores (0 to 20). A few per cent of answers are empty, and some forms have a
+  whole section empty, as real forms have. Young people have none (they have their own record).
+- `police/` is shaped like the police.uk street-level crime download: a folder a month from
+  January 2019 to {last_month}, each with a `-street.csv` file (police.uk's 12 columns) from
+  each force that covers the sample's areas, and the download's `-outcomes.csv` files for the
+  last three months (the warehouse does not read them). The forces:
+  {forces}.
+  Every row is invented: crime ids, places and outcomes. The force files hold the rows of the
+  sample's areas only, about 1.5% of them without a location (no LSOA), as real files have. To
+  keep the sample small they hold only a share of the crimes: one in {metric_share} of the types
+  the crime metrics count (Drugs, Burglary, Robbery, Theft from the person, Vehicle crime) and
+  one in {other_share} of the other types. Within each share the rates per 1,000 residents
+  follow England's (higher in the cities), so the sample's crime counts and rates are about
+  1/{metric_share} of real ones.
+- `lsoa_lookup.csv` maps every LSOA the police files use, and a few they never use, to its area.
+  The LSOAs are invented (about one for every 1,700 residents): their codes follow ONS's pattern
+  (`E01` and six digits) and their names its style ("Leicester 001A", Leicestershire's after its
+  districts), but neither is a real LSOA's.
+- The police files follow the shape of data.police.uk's download (contains public sector
+  information licensed under the Open Government Licence v3.0), and the LSOA lookup the shape
+  of ONS's LSOA (2021) to local authority lookups (source: Office for National Statistics,
+  licensed under the Open Government Licence v3.0). Only the shapes, the force names, the crime
+  types and the outcome categories are theirs; no figure in them is.
 """
 
 
 def write_readme(out_dir: Path, seed: int, areas: tuple[SampleArea, ...], as_of: date) -> None:
     names = ", ".join(f"{a.name} ({a.code})" for a in areas)
-    readme = SAMPLE_README.format(seed=seed, areas=names, as_of=as_of.isoformat())
+    forces = sorted({police.FORCES[police.FORCE_OF_AREA[a.code]][0] for a in areas})
+    last_month = date.fromisoformat(f"{police.police_months(as_of)[-1]}-01")
+    readme = SAMPLE_README.format(
+        seed=seed,
+        areas=names,
+        as_of=as_of.isoformat(),
+        last_month=f"{last_month:%B %Y}",
+        forces=", ".join(forces),
+        metric_share=police.SAMPLED_METRIC_TYPES,
+        other_share=police.SAMPLED_OTHER_TYPES,
+    )
     (out_dir / "README.md").write_text(readme, encoding="utf-8")

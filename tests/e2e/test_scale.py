@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from pipelines import synthetic
+from pipelines.synthetic import police
 from tests.conftest import SAMPLE_RAW_DIR, run_refresh_in
 from tests.helpers import intruder
 
@@ -39,13 +40,27 @@ def append_rows(source, target):
         csv.writer(handle, lineterminator="\n").writerows(rows[1:])
 
 
-def rows_of_area(source, target, area_code):
+def rows_of_area(source, target, area_code, journey_ids=frozenset(), lsoas=frozenset()):
+    """The rows of one area: by area_code; the TOP forms (no area_code) by their journeys; a
+    police file by its LSOAs."""
     with source.open(newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader)
-        rows = [row for row in reader if row[header.index("area_code")] == area_code]
+        if "area_code" in header:
+            column, wanted = header.index("area_code"), {area_code}
+        elif "LSOA code" in header:
+            column, wanted = header.index("LSOA code"), lsoas
+        else:
+            column, wanted = header.index("journey_id"), journey_ids
+        rows = [row for row in reader if row[column] in wanted]
+    target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("w", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerows([header, *rows])
+
+
+def police_files(folder):
+    """The street files of a raw folder's police.uk download, by their path in it."""
+    return {p.relative_to(folder): p for p in sorted((folder / "police").rglob("*-street.csv"))}
 
 
 def same_numbers(first: pd.DataFrame, second: pd.DataFrame) -> None:
@@ -64,6 +79,12 @@ def together(tmp_path_factory):
     synthetic.generate_national(extra, areas=8, scale=0.05, seed=7)
     for path in extra.glob("*.csv"):
         append_rows(path, raw / path.name)
+    for relative, path in police_files(extra).items():  # their forces' files beside the sample's
+        if (raw / relative).exists():
+            append_rows(path, raw / relative)
+        else:
+            (raw / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, raw / relative)
     outcome = run_refresh_in(raw, root / "warehouse.duckdb", root / "marts")
     assert outcome.success, outcome.explanation()
     marts = outcome.settings.marts_dir
@@ -100,8 +121,16 @@ def test_an_added_area_alone_has_the_same_numbers(together, tmp_path):
     area_code = sorted(reaching - set(journeys.loc[moved, "area_code"]))[0]
     raw = tmp_path / "raw"
     raw.mkdir()
+    journey_ids = set(journeys.loc[journeys.area_code == area_code, "journey_id"])
     for path in extra.glob("*.csv"):
-        rows_of_area(path, raw / path.name, area_code)
+        rows_of_area(path, raw / path.name, area_code, journey_ids)
+    # the street files of the area's force, cut to the area's LSOAs (every month kept)
+    lookup = pd.read_csv(extra / "lsoa_lookup.csv", dtype=str)
+    lsoas = set(lookup.loc[lookup.area_code == area_code, "lsoa_code"])
+    force = police.FORCE_OF_AREA[area_code]
+    for relative, path in police_files(extra).items():
+        if path.name.endswith(f"-{force}-street.csv"):
+            rows_of_area(path, raw / relative, area_code, lsoas=lsoas)
     # the England comparison comes from the same Fingertips file either way
     shutil.copy(SAMPLE_RAW_DIR / "fingertips_benchmarks.csv", raw)
     outcome = run_refresh_in(raw, tmp_path / "warehouse.duckdb", tmp_path / "marts")

@@ -1,7 +1,9 @@
 """The raw folder as it would have been extracted on an earlier day: what an intruder who keeps
 every publication saw the month before. Record-level files lose every record and every date
-after `cutoff` (a journey referred later never existed; a discharge after it had not happened);
-the reference files (population, estimates, ONS, Fingertips) are copied as they are."""
+after `cutoff` (a journey referred later never existed; a discharge after it had not happened;
+a TOP form dated later was not done yet); the police.uk download loses its months after
+cutoff's; the reference files (population, estimates, ONS, Fingertips, the LSOA lookup) are
+copied as they are."""
 
 import shutil
 from datetime import date
@@ -27,6 +29,11 @@ BLANKED_WITH = {"discharge_date": ("discharge_reason",)}
 def write_earlier_extract(raw_dir: Path, out_dir: Path, cutoff: date) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     for path in sorted(Path(raw_dir).iterdir()):
+        if path.name == "police":  # the month folders of the download, up to cutoff's month
+            for month in sorted(path.iterdir()):
+                if month.name <= f"{cutoff:%Y-%m}":
+                    shutil.copytree(month, out_dir / path.name / month.name)
+            continue
         if path.name not in RECORD_FILES:
             if path.is_file():
                 shutil.copy2(path, out_dir / path.name)
