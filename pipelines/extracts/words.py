@@ -5,6 +5,8 @@ import math
 
 import pandas as pd
 
+from pipelines.transform import catalogue
+
 SUPPRESSED = "suppressed (small numbers)"  # the one way a hidden value is shown
 PROVISIONAL = "provisional"
 NOT_PUBLISHED = "not published"  # no value, not by disclosure control (the note says why)
@@ -23,7 +25,8 @@ TREND_LABELS = {
 }
 INTERVALS_TEST = "the two years' intervals"  # the scorecard's change test of unmet need
 COMPARISON_LABELS = {"better": "better", "similar": "similar", "worse": "worse"}
-UNIT_WORDS = {"count": "number", "percentage": "%", "rate_per_100000": "per 100,000"}
+# the catalogue's words for each unit; a count is "number" beside a measure's name
+UNIT_WORDS = {**catalogue.UNITS, "count": "number"}
 # the raw files behind each metric, as a reader knows them
 SOURCE_NAMES = {
     "treatment_journeys": "treatment journeys (the providers' case records)",

@@ -4,16 +4,27 @@ import os
 from pathlib import Path
 
 
-def descendants(root: int) -> dict[int, str]:
-    """pid -> start time of every process below `root`."""
-    parents = {}
+def _stat(pid: int | str) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command's name (state first), or None when the
+    process is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def _every_process():
+    """(pid, stat fields) of every process running now."""
     for entry in os.listdir("/proc"):
         if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            parents[int(entry)] = (int(fields[1]), fields[19])
+            fields = _stat(entry)
+            if fields is not None:
+                yield int(entry), fields
+
+
+def descendants(root: int) -> dict[int, str]:
+    """pid -> start time of every process below `root`."""
+    parents = {pid: (int(fields[1]), fields[19]) for pid, fields in _every_process()}
     family, found, grew = {root}, {}, True
     while grew:
         grew = False
@@ -26,29 +37,18 @@ def descendants(root: int) -> dict[int, str]:
 
 
 def alive(pid: int, start: str) -> bool:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return False
-    return fields[19] == start and fields[0] != "Z"
+    fields = _stat(pid)
+    return fields is not None and fields[19] == start and fields[0] != "Z"
 
 
 def process_group(pid: int) -> int | None:
+    fields = _stat(pid)
     try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[2])
-    except (OSError, IndexError, ValueError):
+        return None if fields is None else int(fields[2])
+    except (IndexError, ValueError):
         return None
 
 
 def group_members(group: int) -> list[int]:
     """The processes of a process group that still run (zombies are not counted)."""
-    members = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(fields[2]) == group and fields[0] != "Z":
-                members.append(int(entry))
-    return members
+    return [pid for pid, fields in _every_process() if int(fields[2]) == group and fields[0] != "Z"]
