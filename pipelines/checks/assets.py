@@ -95,7 +95,7 @@ def _read_raw(con: duckdb.DuckDBPyConnection, key: dg.AssetKey) -> pd.DataFrame:
 raw_suites = _suites_step(
     "gx_raw_suites",
     "gx_raw_suite",
-    {dg.AssetKey([RAW_SCHEMA, f.name]): f"raw_{f.name}" for f in contract.RAW_FILES},
+    {dg.AssetKey([RAW_SCHEMA, f.name]): f"raw_{f.name}" for f in contract.RAW_TABLES},
     lambda suite: (
         f"Great Expectations suite {suite} (generated from the contract) on the "
         "loaded table, after quarantine."
