@@ -1,0 +1,35 @@
+-- police.uk's street-level rows: each crime or anti-social behaviour incident with the month it
+-- was recorded in and the force whose street file holds it (the <force> of the file's name).
+-- Public figures; not person-level (police.uk anonymises the location to a nearby point).
+with
+
+source as (
+
+    select * from {{ source('police_uk', 'police_street') }}
+
+),
+
+renamed as (
+
+    select
+        crime_id,
+        force,
+        cast(strptime(month || '-01', '%Y-%m-%d') as date) as month_start_date,
+        {{ month_end("strptime(month || '-01', '%Y-%m-%d')") }} as month_end_date,
+        reported_by,
+        falls_within,
+        longitude,
+        latitude,
+        location,
+        lsoa_code,
+        lsoa_name,
+        crime_type,
+        last_outcome_category,
+        context,
+        source_file
+
+    from source
+
+)
+
+select * from renamed
