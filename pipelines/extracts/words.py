@@ -13,6 +13,9 @@ NOT_PUBLISHED = "not published"  # no value, not by disclosure control (the note
 CHANGE_LABELS = {
     "improving": "improved",
     "worsening": "worsened",
+    # a measure without a polarity (drug offences recorded): neither is better
+    "increasing": "increased",
+    "decreasing": "decreased",
     "no_significant_change": "no significant change",
 }
 TREND_LABELS = {
@@ -20,10 +23,23 @@ TREND_LABELS = {
     "increasing_and_getting_worse": "rising and getting worse",
     "decreasing_and_getting_better": "falling and getting better",
     "decreasing_and_getting_worse": "falling and getting worse",
+    "increasing": "rising",
+    "decreasing": "falling",
     "no_significant_change": "no significant trend",
 }
-COMPARISON_LABELS = {"better": "better", "similar": "similar", "worse": "worse"}
-UNIT_WORDS = {"count": "number", "percentage": "%", "rate_per_100000": "per 100,000"}
+COMPARISON_LABELS = {
+    "better": "better",
+    "similar": "similar",
+    "worse": "worse",
+    "higher": "higher",
+    "lower": "lower",
+}
+UNIT_WORDS = {
+    "count": "number",
+    "percentage": "%",
+    "rate_per_100000": "per 100,000",
+    "rate_per_1000": "per 1,000",
+}
 # the raw files behind each metric, as a reader knows them
 SOURCE_NAMES = {
     "treatment_journeys": "treatment journeys (the providers' case records)",
@@ -33,6 +49,8 @@ SOURCE_NAMES = {
     "population": "ONS mid-year population estimates",
     "ons_drug_deaths": "ONS deaths related to drug misuse",
     "fingertips_benchmarks": "OHID Fingertips (England figures)",
+    "police": "police.uk street-level crime (police-recorded)",
+    "lsoa_lookup": "ONS's LSOA to local authority lookup",
 }
 COMPARATOR_LISTS = {
     "illustrative_same_type_nearby_region": (
@@ -72,9 +90,10 @@ def number(value, unit: str) -> str:
 
 
 def with_unit(value, unit: str) -> str:
-    """'55.2%', '14.7 per 100,000', '2,552'."""
+    """'55.2%', '14.7 per 100,000', '2,552', '3.1 per 1,000'."""
     text = number(value, unit)
-    return f"{text} per 100,000" if text and unit == "rate_per_100000" else text
+    per = {"rate_per_100000": " per 100,000", "rate_per_1000": " per 1,000"}
+    return f"{text}{per.get(unit, '')}" if text else text
 
 
 def interval(row) -> str:
