@@ -538,7 +538,9 @@ def police_folder(raw_dir: Path) -> PoliceFolder | None:
         month = found["month"]
         if not _valid_month(month):
             raise PoliceFolderError(
-                shown, "police.uk file name", f"{month} in the file's name is not a month"
+                shown,
+                "police.uk file name",
+                f"{month} in the file's name is not a month (YYYY-MM-<force>-street.csv)",
             )
         if month_folder is not None and month_folder != month:
             raise PoliceFolderError(

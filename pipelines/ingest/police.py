@@ -88,6 +88,28 @@ def _header(street_file: StreetFile) -> tuple[str, ...]:
         ) from error
 
 
+_TAIL_BYTES = 1 << 16
+
+
+def _refuse_an_open_quote_at_the_end(street_file: StreetFile) -> None:
+    """A file whose last line opens a quote it never closes (a download cut short): DuckDB's
+    reader drops that row without a word when it reads several files at once (it refuses it
+    in a file read alone), so the end of every file is looked at here (its last bytes only)."""
+    path = street_file.path
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - _TAIL_BYTES))
+        tail = handle.read()
+    last = tail.rstrip(b"\r\n").rsplit(b"\n", 1)[-1]
+    if last.count(b'"') % 2:
+        raise RawFileError(
+            _shown(street_file),
+            "well-formed CSV",
+            "its last line opens a quoted value that never closes: the file was cut short "
+            "(a download or unzip that stopped); download the month again",
+        )
+
+
 def _positions(street_file: StreetFile, header: tuple[str, ...]) -> dict[str, int]:
     """Each of the 12 columns' position, found by name; refuse a missing one."""
     normalised = [contract.normalise_header(h) for h in header]
@@ -209,6 +231,7 @@ def load_police_folder(
     groups: dict[tuple[str, ...], list[StreetFile]] = defaultdict(list)
     for street_file in folder.street_files:
         groups[_header(street_file)].append(street_file)
+        _refuse_an_open_quote_at_the_end(street_file)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _police_file_names (path VARCHAR, source_file VARCHAR, "
         "force VARCHAR, file_month VARCHAR)"

@@ -30,11 +30,12 @@ select
     lookup.area_code,
     crimes.force,
     crimes.month_end_date as event_month_end,
-    crime_types.counted_in,
+    -- an empty cell of the seed is no metric
+    nullif(crime_types.counted_in, '') as counted_in,
     count(*) as crimes
 from crimes
 inner join lookup
     on crimes.lsoa_code = lookup.lsoa_code
 left join crime_types
     on crimes.crime_type = crime_types.crime_type
-group by lookup.area_code, crimes.force, crimes.month_end_date, crime_types.counted_in
+group by lookup.area_code, crimes.force, crimes.month_end_date, nullif(crime_types.counted_in, '')
