@@ -86,13 +86,15 @@ issues as (
 
     select
         'outside_the_areas_reported' as issue,
-        placed.area_code as detail,
+        coalesce(areas.area_name || ' (' || placed.area_code || ')', placed.area_code) as detail,
         count(*) as row_count
     from placed
     left join reported
         on placed.area_code = reported.area_code
+    left join areas
+        on placed.area_code = areas.area_code
     where placed.area_code is not null and reported.area_code is null
-    group by placed.area_code
+    group by placed.area_code, areas.area_name
 
     union all
 
