@@ -34,7 +34,7 @@ def _expectation(kind: str, **kwargs: Any) -> dict[str, Any]:
 
 def raw_suite(raw_file: RawFile) -> dict[str, Any]:
     """Every rule of the contract that GX can express, for the loaded (typed) raw table."""
-    columns = (*raw_file.columns, *raw_file.added_columns)
+    columns = (*(c for c in raw_file.columns if c.kept), *raw_file.added_columns)
     expectations = [_expectation("expect_column_to_exist", column=c.name) for c in columns]
     for column in columns:
         if column.not_null:

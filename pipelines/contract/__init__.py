@@ -86,6 +86,10 @@ class Column:
     max_value: int | None = None
     source_name: str | None = None  # header in the file when it differs from `name`
     null_markers: tuple[str, ...] = ()  # cell values that mean NULL
+    # False: the file must have the column (read by name), but the warehouse does not keep it
+    # (police.uk's long free-text columns: no metric reads them, and at national scale they
+    # are most of the time and space of the load)
+    kept: bool = True
 
     @property
     def header(self) -> str:
@@ -372,21 +376,23 @@ POLICE_STREET = RawFile(
     notes=(
         "Read from police/YYYY-MM-<force>-street.csv and police/YYYY-MM/YYYY-MM-<force>-"
         "street.csv, the 12 columns by name as police.uk writes them; Crime ID is empty for "
-        "anti-social behaviour.",
+        "anti-social behaviour. Crime ID, Location, LSOA name, Last outcome category and "
+        "Context must be there but are not kept: no metric reads them.",
     ),
     columns=(
-        _police("crime_id", "Crime ID"),
+        # empty for anti-social behaviour
+        _police("crime_id", "Crime ID", kept=False),
         _police("month", "Month", not_null=True, pattern=POLICE_MONTH_PATTERN),
         _police("reported_by", "Reported by"),
         _police("falls_within", "Falls within"),
         _police("longitude", "Longitude", "decimal", min_value=-180, max_value=180),
         _police("latitude", "Latitude", "decimal", min_value=-90, max_value=90),
-        _police("location", "Location"),
+        _police("location", "Location", kept=False),
         _police("lsoa_code", "LSOA code"),
-        _police("lsoa_name", "LSOA name"),
+        _police("lsoa_name", "LSOA name", kept=False),
         _police("crime_type", "Crime type"),
-        _police("last_outcome_category", "Last outcome category"),
-        _police("context", "Context"),
+        _police("last_outcome_category", "Last outcome category", kept=False),
+        _police("context", "Context", kept=False),
     ),
     row_rules=(
         RowRule(

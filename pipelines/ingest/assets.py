@@ -80,7 +80,7 @@ POLICE_FILES_KEY = dg.AssetKey([RAW_SCHEMA, contract.POLICE_FILES_TABLE])
 
 
 @dg.multi_asset(
-    name="raw_police",
+    name="raw__police",
     group_name="ingest",
     specs=[
         dg.AssetSpec(
@@ -94,7 +94,7 @@ POLICE_FILES_KEY = dg.AssetKey([RAW_SCHEMA, contract.POLICE_FILES_TABLE])
                     columns=[
                         dg.TableColumn(c.name, contract.DUCKDB_TYPES[c.type], description=c.header)
                         for c in (
-                            *contract.POLICE_STREET.columns,
+                            *(c for c in contract.POLICE_STREET.columns if c.kept),
                             *contract.POLICE_STREET.added_columns,
                         )
                     ]

@@ -33,6 +33,8 @@ from pipelines.ingest.policy import RawFileError
 from pipelines.warehouse import RAW_SCHEMA, quote_identifier, raw_table, sql_literal
 
 STREET_TABLE = raw_table(POLICE_STREET.name)
+# the columns kept in the warehouse (every one of the 12 must be in the file)
+KEPT = tuple(c for c in POLICE_STREET.columns if c.kept)
 FILES_TABLE = raw_table(contract.POLICE_FILES_TABLE)
 
 
@@ -55,7 +57,7 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
     columns = ", ".join(
         f"{quote_identifier(c.name)} {contract.DUCKDB_TYPES[c.type]}"
-        for c in (*POLICE_STREET.columns, *POLICE_STREET.added_columns)
+        for c in (*KEPT, *POLICE_STREET.added_columns)
     )
     con.execute(f"CREATE OR REPLACE TABLE {STREET_TABLE} ({columns})")
     con.execute(
@@ -241,8 +243,8 @@ def load_police_folder(
         [(str(f.path), f.relative, f.force, f.month) for f in folder.street_files],
     )
     by_path = {str(f.path): f for f in folder.street_files}
-    names = [c.name for c in POLICE_STREET.columns]
-    decimals = {c.name for c in POLICE_STREET.columns if c.type == "decimal"}
+    names = [c.name for c in KEPT]
+    decimals = {c.name for c in KEPT if c.type == "decimal"}
     for header, files in groups.items():
         positions = _positions(files[0], header)
         selects = [

@@ -13,6 +13,7 @@ import shutil
 import pandas as pd
 import pytest
 
+from pipelines import config
 from pipelines.disclosure import rule
 from tests.conftest import SAMPLE_RAW_DIR, run_refresh_in
 from tests.helpers import police
@@ -175,3 +176,18 @@ def test_without_police_nothing_else_changes(with_police, refreshed):
         )
     metrics = published(refreshed, "dim_metric")
     assert set(CRIME) <= set(metrics.metric_id)  # the catalogue describes them all the same
+
+
+def test_the_readmes_crime_query_runs_against_the_publication(with_police):
+    import re
+
+    import duckdb
+
+    readme = (config.PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**Crime (metrics 16-17).**") :]
+    query = re.search(r"```sql\n(.*?)```", section, flags=re.S).group(1)
+    con = duckdb.connect(
+        str(with_police.settings.marts_dir / config.PUBLISHED_DUCKDB_NAME), read_only=True
+    )
+    rows = con.execute(query).fetchall()
+    assert len(rows) == 2 * 3  # two rates, March 2023, 2024 and 2025

@@ -1,6 +1,8 @@
 -- police.uk's street-level rows: each crime or anti-social behaviour incident with the month it
 -- was recorded in and the force whose street file holds it (the <force> of the file's name).
--- Public figures; not person-level (police.uk anonymises the location to a nearby point).
+-- Public figures; not person-level (police.uk anonymises the location to a nearby point). Crime
+-- ID, Location, LSOA name, Last outcome category and Context are not kept (ingest checks they
+-- are there): no metric reads them.
 with
 
 source as (
@@ -12,7 +14,6 @@ source as (
 renamed as (
 
     select
-        crime_id,
         force,
         cast(strptime(month || '-01', '%Y-%m-%d') as date) as month_start_date,
         {{ month_end("strptime(month || '-01', '%Y-%m-%d')") }} as month_end_date,
@@ -20,12 +21,8 @@ renamed as (
         falls_within,
         longitude,
         latitude,
-        location,
         lsoa_code,
-        lsoa_name,
         crime_type,
-        last_outcome_category,
-        context,
         source_file
 
     from source
