@@ -170,10 +170,11 @@ def crime_lines(warehouse_path: Path, raw_dir: Path | None) -> list[str]:
     """What the refresh says of police/: the crime metrics not produced without it; the
     windows of an area not produced, with the months missing (a force's street file); the
     rows counted in no area, and why; the crime types nobody knows."""
-    if raw_dir is not None and not (Path(raw_dir) / contract.POLICE_DIR).exists():
+    if raw_dir is not None and not contract.is_present(Path(raw_dir), contract.POLICE_DIR):
         return [
-            f"Not produced: {', '.join(CRIME_METRICS)}: no {contract.POLICE_DIR}/ folder in the "
-            "raw folder (optional: police.uk street-level crime, see the README's Inputs)."
+            f"Crime not produced ({', '.join(CRIME_METRICS)}): no {contract.POLICE_DIR}/ "
+            "folder in the raw folder, or an empty one (optional: police.uk street-level crime, "
+            "see the README's Inputs)."
         ]
     lines = []
     runs: dict[tuple[str, str], list[str]] = {}

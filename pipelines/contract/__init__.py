@@ -490,12 +490,24 @@ def _valid_month(text: str) -> bool:
     return re.fullmatch(POLICE_MONTH_PATTERN, text) is not None
 
 
+def is_present(raw_dir: Path, name: str) -> bool:
+    """Whether the raw folder has this file or folder; an empty folder (hidden files aside, a
+    folder made ready for a download not yet there) is as good as none."""
+    path = Path(raw_dir) / name
+    if not path.exists() and not path.is_symlink():
+        return False
+    if path.is_dir():
+        return any(not child.name.startswith(".") for child in path.iterdir())
+    return True
+
+
 def police_folder(raw_dir: Path) -> PoliceFolder | None:
-    """The street files of police/ (None when there is no police/), or PoliceFolderError naming
-    the first entry that is not the download as it unpacks: a file name that does not parse, a
-    subfolder that is not a month, a file in the wrong month's folder, one force-month twice."""
+    """The street files of police/ (None when there is no police/, or an empty one), or
+    PoliceFolderError naming the first entry that is not the download as it unpacks: a file
+    name that does not parse, a subfolder that is not a month, a file in the wrong month's
+    folder, one force-month twice, no street file at all."""
     folder = Path(raw_dir) / POLICE_DIR
-    if not folder.exists() and not folder.is_symlink():
+    if not is_present(raw_dir, POLICE_DIR):
         return None
     if not folder.is_dir():
         raise PoliceFolderError(
@@ -602,12 +614,18 @@ def unread_entries(raw_dir: Path) -> list[str]:
     for entry in sorted(raw_dir.iterdir()) if raw_dir.is_dir() else []:
         if entry.name in expected:
             continue
-        if entry.name == POLICE_DIR:
+        if entry.name == POLICE_DIR and entry.is_dir():
             try:
                 police = police_folder(raw_dir)
             except PoliceFolderError:
                 continue  # refused by its ingest, with the entry named
-            described += police.not_read() if police else []
+            if police is None:
+                described.append(
+                    f"{POLICE_DIR} (a folder, empty: no police.uk street files, so crime is "
+                    "not produced)"
+                )
+            else:
+                described += police.not_read()
             continue
         what = "folder" if entry.is_dir() else "file"
         close = difflib.get_close_matches(entry.name.lower(), expected, n=1, cutoff=0.85)

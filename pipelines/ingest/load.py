@@ -241,7 +241,7 @@ def is_required(raw_file: RawFile, raw_dir: Path) -> bool:
     if raw_file.required:
         return True
     companion = raw_file.required_with
-    return companion is not None and (Path(raw_dir) / companion).exists()
+    return companion is not None and contract.is_present(Path(raw_dir), companion)
 
 
 def _with_one_line_ending(path: Path, scratch: Path) -> Path:

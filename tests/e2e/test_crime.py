@@ -153,7 +153,8 @@ def test_without_police_nothing_else_changes(with_police, refreshed):
     """The sample without police/ publishes no row of metrics 16-17 and says so; every other
     row of every table is the same as beside police/."""
     assert any(
-        line.startswith("Not produced: drug_offences, drug_offences_rate") and "police/" in line
+        line.startswith("Crime not produced (drug_offences, drug_offences_rate")
+        and "police/" in line
         for line in refreshed.data_quality
     )
     for table, key in (

@@ -213,6 +213,7 @@ def test_a_workbook_an_empty_file_and_a_future_month_are_refused(raw):
 
 
 def test_a_police_folder_without_street_files_is_refused(tmp_path):
+    """Something was downloaded, but not street-level crime: refused, not taken as no crime."""
     (tmp_path / "police").mkdir()
     (tmp_path / "police" / "2024-01-leicestershire-outcomes.csv").write_text("x\n")
     error = refused(tmp_path)
@@ -227,9 +228,18 @@ def test_without_police_the_tables_are_empty_and_the_lookup_optional(tmp_path):
     lookup = load_raw_file(con, contract.LSOA_LOOKUP, tmp_path, TODAY)
     assert not lookup.present
     assert report.crime_lines(tmp_path / "no.duckdb", tmp_path) == [
-        "Not produced: drug_offences, drug_offences_rate, neighbourhood_crime, "
-        "neighbourhood_crime_rate: no police/ folder in the raw folder (optional: police.uk "
-        "street-level crime, see the README's Inputs)."
+        "Crime not produced (drug_offences, drug_offences_rate, neighbourhood_crime, "
+        "neighbourhood_crime_rate): no police/ folder in the raw folder, or an empty one "
+        "(optional: police.uk street-level crime, see the README's Inputs)."
+    ]
+    # an empty police/ (a folder made ready for a download not yet there) is as good as none
+    (tmp_path / "police").mkdir()
+    (tmp_path / "police" / ".DS_Store").write_text("")
+    _, result = load(tmp_path)
+    assert not result.present
+    assert not load_raw_file(con, contract.LSOA_LOOKUP, tmp_path, TODAY).present
+    assert contract.unread_entries(tmp_path) == [
+        "police (a folder, empty: no police.uk street files, so crime is not produced)"
     ]
 
 
