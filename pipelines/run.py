@@ -330,7 +330,9 @@ def run_refresh(
             ),
             encoding="utf-8",
         )
-    data_quality = quality_report.summary(settings.warehouse, checks, report_path, unread=unread)
+    data_quality = quality_report.summary(
+        settings.warehouse, checks, report_path, unread=unread, raw_dir=settings.raw_dir
+    )
     return RefreshOutcome(
         result.success,
         settings,

@@ -28,6 +28,9 @@ SOURCE_COVERAGE = f"{MARTS_SCHEMA}.fct_source_coverage"  # each source's as-of d
 POPULATION_COMPLETENESS = f"{MARTS_SCHEMA}.fct_population_completeness"
 SUBSTANCE_BREAKDOWNS = f"{MARTS_SCHEMA}.dim_substance_breakdown"  # how breakdowns add up
 REPORTING_AREA_MEMBERS = f"{MARTS_SCHEMA}.dim_reporting_area_member"  # areas' authorities
+# why an authority lacks crime windows, and what of police/ is in no area (data-quality summary)
+CRIME_COVERAGE = f"{MARTS_SCHEMA}.fct_crime_coverage"
+CRIME_UNPLACED = f"{MARTS_SCHEMA}.fct_crime_unplaced"
 
 
 def raw_table(name: str) -> str:

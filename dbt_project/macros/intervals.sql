@@ -91,10 +91,16 @@
     end
 {%- endmacro %}
 
+{#- What a crude rate's count per person is multiplied by, from its unit: rates per 100,000
+    (deaths) or per 1,000 (crime) residents. -#}
+{% macro rate_multiplier(unit) -%}
+    case {{ unit }} when 'rate_per_1000' then 1000.0 when 'rate_per_100000' then 100000.0 end
+{%- endmacro %}
+
 {#- The interval of a published value, by the metric's method (from the catalogue). Expects
     the columns value, numerator, denominator, unit, interval_method, standardised_rate,
     standardised_rate_variance, estimate_lower_95 and estimate_upper_95. Percentages are on 0
-    to 100, rates per 100,000. -#}
+    to 100, rates per 100,000 or per 1,000 (their unit). -#}
 {% macro metric_interval(side, level='95') -%}
     {%- set lower = side == 'lower' -%}
     case
@@ -107,7 +113,7 @@
             {{ poisson_lower('numerator', level) if lower else poisson_upper('numerator', level) }}
         when interval_method = 'byar_exact_poisson' then
             ({{ poisson_lower('numerator', level) if lower else poisson_upper('numerator', level) }})
-            * 100000.0 / denominator
+            * {{ rate_multiplier('unit') }} / denominator
         when interval_method = 'dobson' then
             {{ dobson_lower('standardised_rate', 'standardised_rate_variance', 'numerator', level) if lower
                else dobson_upper('standardised_rate', 'standardised_rate_variance', 'numerator', level) }}

@@ -142,11 +142,12 @@ def _not_produced(database: Path, relation: str) -> list[tuple[str, str, int]]:
 
 def _without_optional_sources(warehouse_path: Path) -> list[str]:
     """One sentence per optional file that metrics are built from and that gave no rows (absent,
-    or empty): the metrics not produced."""
+    or empty): the metrics not produced. A file needed only with a folder (the LSOA lookup,
+    with police/) is said with its folder (crime_lines)."""
     lines = []
     for raw_file in contract.RAW_FILES:
         metrics = contract.metrics_needing(raw_file)
-        if raw_file.required or not metrics:
+        if raw_file.required or raw_file.required_with is not None or not metrics:
             continue
         rows = warehouse.query(warehouse_path, f"SELECT count(*) FROM {raw_table(raw_file.name)}")
         if rows and rows[0][0] == 0:
@@ -165,15 +166,116 @@ def _incomplete_populations(warehouse_path: Path) -> list[tuple[str, int, str | 
     )
 
 
+CRIME_METRICS = (
+    "drug_offences",
+    "drug_offences_rate",
+    "neighbourhood_crime",
+    "neighbourhood_crime_rate",
+)
+_SHOWN = 5  # areas, forces or types named in one line; the rest counted
+
+
+def _listed(items: list[str]) -> str:
+    more = f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
+    return ", ".join(items[:_SHOWN]) + more
+
+
+def _month(value) -> str:
+    return f"{value:%Y-%m}"
+
+
+def crime_lines(warehouse_path: Path, raw_dir: Path | None) -> list[str]:
+    """What the refresh says of police/: the crime metrics not produced without it; the
+    windows of an area not produced, with the months missing (a force's street file); the
+    rows counted in no area, and why; the crime types nobody knows."""
+    if raw_dir is not None and not contract.is_present(Path(raw_dir), contract.POLICE_DIR):
+        return [
+            f"Crime not produced ({', '.join(CRIME_METRICS)}): no {contract.POLICE_DIR}/ "
+            "folder in the raw folder, or an empty one (optional: police.uk street-level crime, "
+            "see the README's Inputs)."
+        ]
+    lines = []
+    runs: dict[tuple[str, str], list[str]] = {}
+    uncovered = []
+    for code, name, issue, force, first, last in warehouse.query(
+        warehouse_path,
+        f"SELECT area_code, area_name, issue, force, first_missing_month, last_missing_month "
+        f"FROM {warehouse.CRIME_COVERAGE} ORDER BY area_code, force, first_missing_month",
+    ):
+        area = f"{name or code} ({code})"
+        if issue == "no_police_rows":
+            uncovered.append(area)
+            continue
+        months = _month(first) if first == last else f"{_month(first)} to {_month(last)}"
+        runs.setdefault((area, force), []).append(months)
+    for (area, force), months in runs.items():
+        lines.append(
+            f"Crime not produced for {area} (and its partnerships) in the 12-month windows "
+            f"holding a month without {force}'s street file in {contract.POLICE_DIR}/: "
+            f"{_listed(months)}."
+        )
+    if uncovered:
+        lines.append(
+            f"No crime figures for {_listed(uncovered)}: no row of {contract.POLICE_DIR}/ falls "
+            "there (no force of the folder covers it)."
+        )
+    unplaced: dict[str, list[tuple[str, int]]] = {}
+    for issue, detail, rows in warehouse.query(
+        warehouse_path,
+        f"SELECT issue, detail, row_count FROM {warehouse.CRIME_UNPLACED} "
+        "ORDER BY issue, row_count DESC, "
+        "detail",
+    ):
+        unplaced.setdefault(issue, []).append((detail, rows))
+
+    def counted(issue: str) -> tuple[int, str]:
+        found = unplaced.get(issue, [])
+        return sum(r for _, r in found), _listed([f"{d} {r:,}" for d, r in found])
+
+    total, by = counted("no_lsoa_code")
+    if total:
+        lines.append(
+            f"{total:,} rows of {contract.POLICE_DIR}/ have no LSOA code and are in no area "
+            f"(by force: {by})."
+        )
+    total, by = counted("lsoa_not_in_lookup")
+    if total:
+        lines.append(
+            f"{total:,} rows of {contract.POLICE_DIR}/ have an LSOA that "
+            f"{contract.LSOA_LOOKUP.filename} lacks and are in no area (by force: {by}); add "
+            "their LSOAs to the lookup (police.uk may give LSOA 2011 codes)."
+        )
+    total, by = counted("unknown_crime_type")
+    if total:
+        lines.append(
+            f"Crime types the project does not know, kept and counted in no metric: {by} rows."
+        )
+    total, by = counted("outside_the_areas_reported")
+    if total:
+        lines.append(
+            f"{total:,} rows of {contract.POLICE_DIR}/ fall in areas the raw folder has no other "
+            f"data for (no crime figures are made there): {by}."
+        )
+    total, by = counted("lookup_area_not_an_authority")
+    if total:
+        lines.append(
+            f"{total:,} LSOAs of {contract.LSOA_LOOKUP.filename} are given an area that is no "
+            f"upper-tier authority ({by}): use ONS's LSOA to upper-tier authority lookup."
+        )
+    return lines
+
+
 def summary(
     warehouse_path: Path,
     checks: list[CheckLine],
     report_path: Path | None = None,
     published: Path | None = None,
     unread: list[str] = (),
+    raw_dir: Path | None = None,
 ) -> list[str]:
     """The short data-quality summary printed at the end of every refresh, shown in the UI and
-    kept in the run record: what was set aside, the warnings, and what was not produced. With
+    kept in the run record: what was set aside, the warnings, and what was not produced (and,
+    with `raw_dir`, what of police.uk's crime was not). With
     `published` (the BI DuckDB file of the publication: the run record is shareable), what was
     not produced is counted there, where a hidden row's note is hidden too: a count over the
     warehouse would say how many hidden rows have, say, fewer than 10 deaths."""
@@ -213,6 +315,7 @@ def summary(
     for metric, why, rows in not_produced:
         lines.append(f"Not produced: {metric}, {rows:,} rows: {why}")
     lines += _without_optional_sources(warehouse_path)
+    lines += crime_lines(warehouse_path, raw_dir)
     if report_path is not None:
         lines.append(f"Details: {report_path}")
     return lines

@@ -34,8 +34,9 @@ def _expectation(kind: str, **kwargs: Any) -> dict[str, Any]:
 
 def raw_suite(raw_file: RawFile) -> dict[str, Any]:
     """Every rule of the contract that GX can express, for the loaded (typed) raw table."""
-    expectations = [_expectation("expect_column_to_exist", column=c.name) for c in raw_file.columns]
-    for column in raw_file.columns:
+    columns = (*(c for c in raw_file.columns if c.kept), *raw_file.added_columns)
+    expectations = [_expectation("expect_column_to_exist", column=c.name) for c in columns]
+    for column in columns:
         if column.not_null:
             expectations.append(
                 _expectation("expect_column_values_to_not_be_null", column=column.name)
@@ -89,6 +90,15 @@ def raw_suite(raw_file: RawFile) -> dict[str, Any]:
             )
         )
     for rule in raw_file.row_rules:
+        for column_a, column_b in rule.equal:
+            expectations.append(
+                _expectation(
+                    "expect_column_pair_values_to_be_equal",
+                    column_A=column_a,
+                    column_B=column_b,
+                    ignore_row_if="either_value_is_missing",
+                )
+            )
         for column_a, column_b in rule.greater_or_equal:
             expectations.append(
                 _expectation(
@@ -139,7 +149,7 @@ def suite_path(name: str) -> Path:
 
 def write_raw_suites() -> None:
     EXPECTATIONS_DIR.mkdir(exist_ok=True)
-    for raw_file in contract.RAW_FILES:
+    for raw_file in contract.RAW_TABLES:
         text = json.dumps(raw_suite(raw_file), indent=2) + "\n"
         suite_path(f"raw_{raw_file.name}").write_text(text, encoding="utf-8")
 

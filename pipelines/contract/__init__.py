@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from pipelines.config import DBT_PROJECT_DIR, DEFAULT_HOME_AREA
@@ -100,6 +102,10 @@ class Column:
     max_value: int | None = None
     source_name: str | None = None  # header in the file when it differs from `name`
     null_markers: tuple[str, ...] = ()  # cell values that mean NULL
+    # False: the file must have the column (read by name), but the warehouse does not keep it
+    # (police.uk's long free-text columns: no metric reads them, and at national scale they
+    # are most of the time and space of the load)
+    kept: bool = True
 
     @property
     def header(self) -> str:
@@ -116,6 +122,8 @@ class RowRule:
     columns: tuple[str, ...]
     # (a, b) pairs meaning a >= b where both are given: what a GX suite can express of it
     greater_or_equal: tuple[tuple[str, str], ...] = ()
+    # (a, b) pairs meaning a = b
+    equal: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,6 +154,13 @@ class RawFile:
     row_rules: tuple[RowRule, ...] = ()
     related_rules: tuple[RelatedRule, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    # an optional file that becomes required when this entry of the raw folder is present
+    # (the LSOA lookup, when police/ is there)
+    required_with: str | None = None
+    # columns ingest adds to each row (not in the file): where the row came from
+    added_columns: tuple[Column, ...] = ()
+    # area_code is checked against the areas seed (always, for record-level files)
+    known_areas: bool = False
 
     @property
     def filename(self) -> str:
@@ -436,6 +451,94 @@ TREATMENT_OUTCOMES = RawFile(
     ),
 )
 
+# Every upper-tier local authority of England and England itself (the areas seed).
+KNOWN_AREA_CODES = frozenset(row["area_code"] for row in seed_rows("areas"))
+
+# -- police.uk street-level crime ----------------------------------------------------------------
+# The folder `police/` of the raw folder holds the monthly files of the police.uk download as it
+# unpacks: YYYY-MM-<force>-street.csv, directly in police/ or in YYYY-MM/ subfolders. The
+# download's -outcomes.csv and -stop-and-search.csv files may sit beside them: not read.
+POLICE_DIR = "police"
+POLICE_FORCE_PATTERN = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+POLICE_STREET_FILE = re.compile(
+    rf"^(?P<month>[0-9]{{4}}-[0-9]{{2}})-(?P<force>{POLICE_FORCE_PATTERN})-street\.csv$"
+)
+POLICE_OTHER_FILE = re.compile(
+    rf"^[0-9]{{4}}-[0-9]{{2}}-{POLICE_FORCE_PATTERN}-(?:outcomes|stop-and-search)\.csv$"
+)
+POLICE_MONTH_FOLDER = re.compile(r"^[0-9]{4}-[0-9]{2}$")
+POLICE_MONTH_PATTERN = r"^[0-9]{4}-(?:0[1-9]|1[0-2])$"
+
+
+def _police(name: str, header: str, type_: str = "text", **kw) -> Column:
+    return Column(name, type_, source_name=header, **kw)
+
+
+# what ingest adds to each row: where it came from (the file's name says the force and month)
+POLICE_FILE_COLUMNS = (
+    Column("force", "text", not_null=True, pattern=rf"^{POLICE_FORCE_PATTERN}$"),
+    Column("file_month", "text", not_null=True, pattern=POLICE_MONTH_PATTERN),
+    Column("source_file", "text", not_null=True),
+)
+
+POLICE_STREET = RawFile(
+    name="police_street",
+    description="police.uk street-level crime: the monthly street files of the police/ folder "
+    "(one row per crime or anti-social behaviour incident), with the force and month of each "
+    "file's name.",
+    required=False,
+    notes=(
+        "Read from police/YYYY-MM-<force>-street.csv and police/YYYY-MM/YYYY-MM-<force>-"
+        "street.csv, the 12 columns by name as police.uk writes them; Crime ID is empty for "
+        "anti-social behaviour. Crime ID, Location, LSOA name, Last outcome category and "
+        "Context must be there but are not kept: no metric reads them.",
+    ),
+    columns=(
+        # empty for anti-social behaviour
+        _police("crime_id", "Crime ID", kept=False),
+        _police("month", "Month", not_null=True, pattern=POLICE_MONTH_PATTERN),
+        _police("reported_by", "Reported by"),
+        _police("falls_within", "Falls within"),
+        _police("longitude", "Longitude", "decimal", min_value=-180, max_value=180),
+        _police("latitude", "Latitude", "decimal", min_value=-90, max_value=90),
+        _police("location", "Location", kept=False),
+        _police("lsoa_code", "LSOA code"),
+        _police("lsoa_name", "LSOA name", kept=False),
+        _police("crime_type", "Crime type"),
+        _police("last_outcome_category", "Last outcome category", kept=False),
+        _police("context", "Context", kept=False),
+    ),
+    row_rules=(
+        RowRule(
+            "month_is_the_file_names",
+            "Month is the month in the file's name",
+            "month = file_month",
+            ("month", "file_month"),
+            equal=(("month", "file_month"),),
+        ),
+    ),
+    added_columns=POLICE_FILE_COLUMNS,
+)
+# one row per street file: which force-months the folder holds
+POLICE_FILES_TABLE = "police_files"
+
+LSOA_LOOKUP = RawFile(
+    name="lsoa_lookup",
+    description="Each LSOA (2021) and the upper-tier local authority it lies in (from ONS's open "
+    "lookups): places police.uk's rows in areas. Required when police/ is present.",
+    required=False,
+    required_with=POLICE_DIR,
+    unique_key="lsoa_code",
+    columns=(
+        Column("lsoa_code", "text", not_null=True, pattern=r"^E01[0-9]{6}$"),
+        # the upper-tier authority (a county, not one of its districts); one that is no
+        # authority of the areas seed (a district's code, an authority made after its
+        # boundaries) is warned of and places nothing
+        _area(),
+    ),
+    known_areas=True,
+)
+
 RAW_FILES: tuple[RawFile, ...] = (
     TREATMENT_JOURNEYS,
     PRISON_RELEASES,
@@ -445,8 +548,11 @@ RAW_FILES: tuple[RawFile, ...] = (
     ONS_DRUG_DEATHS,
     FINGERTIPS_BENCHMARKS,
     TREATMENT_OUTCOMES,
+    LSOA_LOOKUP,
 )
 RAW_FILES_BY_NAME = {f.name: f for f in RAW_FILES}
+# every raw table of the contract: one per file, and police.uk's street files (a folder)
+RAW_TABLES: tuple[RawFile, ...] = (*RAW_FILES, POLICE_STREET)
 
 
 def metrics_needing(raw_file: RawFile) -> list[str]:
@@ -458,8 +564,158 @@ def metrics_needing(raw_file: RawFile) -> list[str]:
     ]
 
 
-# Every upper-tier local authority of England and England itself (the areas seed).
-KNOWN_AREA_CODES = frozenset(row["area_code"] for row in seed_rows("areas"))
+@dataclass(frozen=True)
+class StreetFile:
+    """One street file of police/: its path, its name relative to police/, its force and month."""
+
+    path: Path
+    relative: str
+    force: str
+    month: str  # YYYY-MM
+
+    @property
+    def month_start(self) -> date:
+        year, month = self.month.split("-")
+        return date(int(year), int(month), 1)
+
+
+@dataclass(frozen=True)
+class PoliceFolder:
+    """What police/ holds: its street files, and what it holds that is not read."""
+
+    street_files: tuple[StreetFile, ...]
+    other_download_files: int  # the download's -outcomes.csv and -stop-and-search.csv
+    hidden: tuple[str, ...]  # names starting with a dot (systems' and editors' own)
+
+    def not_read(self) -> list[str]:
+        """What is not read, in one line (not one per file)."""
+        said = []
+        if self.other_download_files:
+            said.append(
+                f"{POLICE_DIR}/: {self.other_download_files} outcomes and stop-and-search "
+                "files of the police.uk download (-outcomes.csv, -stop-and-search.csv; only "
+                "the -street.csv files are read)"
+            )
+        if self.hidden:
+            shown = ", ".join(self.hidden[:3]) + (" ..." if len(self.hidden) > 3 else "")
+            said.append(f"{POLICE_DIR}/: {len(self.hidden)} hidden files ({shown})")
+        return said
+
+
+class PoliceFolderError(Exception):
+    """police/ is not the police.uk download as it unpacks: `filename` names the entry."""
+
+    def __init__(self, filename: str, rule: str, detail: str):
+        self.filename, self.rule, self.detail = filename, rule, detail
+        super().__init__(f"{filename}: {detail} [rule: {rule}]")
+
+
+def _valid_month(text: str) -> bool:
+    return re.fullmatch(POLICE_MONTH_PATTERN, text) is not None
+
+
+def is_present(raw_dir: Path, name: str) -> bool:
+    """Whether the raw folder has this file or folder; an empty folder (hidden files aside, a
+    folder made ready for a download not yet there) is as good as none."""
+    path = Path(raw_dir) / name
+    if not path.exists() and not path.is_symlink():
+        return False
+    if path.is_dir():
+        return any(not child.name.startswith(".") for child in path.iterdir())
+    return True
+
+
+def police_folder(raw_dir: Path) -> PoliceFolder | None:
+    """The street files of police/ (None when there is no police/, or an empty one), or
+    PoliceFolderError naming the first entry that is not the download as it unpacks: a file
+    name that does not parse, a subfolder that is not a month, a file in the wrong month's
+    folder, one force-month twice, no street file at all."""
+    folder = Path(raw_dir) / POLICE_DIR
+    if not is_present(raw_dir, POLICE_DIR):
+        return None
+    if not folder.is_dir():
+        raise PoliceFolderError(
+            POLICE_DIR,
+            "police/ is a folder",
+            "is not a folder: unzip the police.uk download into a folder named police",
+        )
+    street: list[StreetFile] = []
+    others, hidden = 0, []
+
+    def visit(entry: Path, month_folder: str | None) -> None:
+        nonlocal others
+        relative = entry.relative_to(folder).as_posix()
+        shown = f"{POLICE_DIR}/{relative}"
+        if entry.name.startswith("."):
+            hidden.append(relative)
+            return
+        if entry.is_dir():
+            if month_folder is None and POLICE_MONTH_FOLDER.match(entry.name):
+                if not _valid_month(entry.name):
+                    raise PoliceFolderError(
+                        shown, "a YYYY-MM folder", f"{entry.name} is not a month (YYYY-MM)"
+                    )
+                for child in sorted(entry.iterdir()):
+                    visit(child, entry.name)
+                return
+            raise PoliceFolderError(
+                shown,
+                "police.uk folders",
+                "is a folder the police.uk download does not make: police/ holds the "
+                "YYYY-MM-<force>-street.csv files, directly or in YYYY-MM folders, nothing else",
+            )
+        found = POLICE_STREET_FILE.match(entry.name)
+        if found is None:
+            if POLICE_OTHER_FILE.match(entry.name):
+                others += 1
+                return
+            raise PoliceFolderError(
+                shown,
+                "police.uk file name",
+                f"the name {entry.name!r} does not parse as a police.uk street file "
+                "(YYYY-MM-<force>-street.csv, e.g. 2024-01-leicestershire-street.csv, the "
+                "force in lower case with hyphens): rename it as the download names it, or take "
+                "it out of police/",
+            )
+        month = found["month"]
+        if not _valid_month(month):
+            raise PoliceFolderError(
+                shown,
+                "police.uk file name",
+                f"{month} in the file's name is not a month (YYYY-MM-<force>-street.csv)",
+            )
+        if month_folder is not None and month_folder != month:
+            raise PoliceFolderError(
+                shown,
+                "police.uk file name",
+                f"the file of {month} is in the folder of {month_folder}: put it in its own "
+                "month's folder",
+            )
+        street.append(StreetFile(entry, relative, found["force"], month))
+
+    for entry in sorted(folder.iterdir()):
+        visit(entry, None)
+    seen: dict[tuple[str, str], StreetFile] = {}
+    for street_file in street:
+        key = (street_file.force, street_file.month)
+        if key in seen:
+            raise PoliceFolderError(
+                f"{POLICE_DIR}/{street_file.relative}",
+                "one file per force and month",
+                f"the force {key[0]}'s file for {key[1]} is here twice (also as "
+                f"{POLICE_DIR}/{seen[key].relative}): keep one",
+            )
+        seen[key] = street_file
+    if not street:
+        raise PoliceFolderError(
+            POLICE_DIR,
+            "street files",
+            "holds no YYYY-MM-<force>-street.csv file: download street-level crime from "
+            "https://data.police.uk/data/ and unzip it here (or remove police/ to leave crime "
+            "out)",
+        )
+    street.sort(key=lambda f: (f.month, f.force))
+    return PoliceFolder(tuple(street), others, tuple(hidden))
 
 
 def key_columns(raw_file: RawFile) -> tuple[str, ...]:
@@ -481,6 +737,19 @@ def unread_entries(raw_dir: Path) -> list[str]:
     described = []
     for entry in sorted(raw_dir.iterdir()) if raw_dir.is_dir() else []:
         if entry.name in expected:
+            continue
+        if entry.name == POLICE_DIR and entry.is_dir():
+            try:
+                police = police_folder(raw_dir)
+            except PoliceFolderError:
+                continue  # refused by its ingest, with the entry named
+            if police is None:
+                described.append(
+                    f"{POLICE_DIR} (a folder, empty: no police.uk street files, so crime is "
+                    "not produced)"
+                )
+            else:
+                described += police.not_read()
             continue
         what = "folder" if entry.is_dir() else "file"
         close = difflib.get_close_matches(entry.name.lower(), expected, n=1, cutoff=0.85)

@@ -38,7 +38,8 @@ def _small() -> str:
 
 
 def _what_is_hidden() -> list[str]:
-    public = _and([_code(m) for m in sorted(rule.PUBLIC_DENOMINATOR_METRICS)])
+    public = _and([_code(m) for m in sorted(rule.PUBLIC_DENOMINATOR_METRICS - rule.PUBLIC_METRICS)])
+    public_metrics = _and([_code(m) for m in sorted(rule.PUBLIC_METRICS)])
     return [
         "## What is hidden, and why",
         "",
@@ -64,6 +65,12 @@ def _what_is_hidden() -> list[str]:
         "reference figures (population, prevalence estimates), not counts from the records, "
         f"and are published as they are: {public}. Every other rate's denominator is a count "
         "from the records and is protected like any other count.",
+        "- **Public counts are not hidden either.** Police-recorded crime is published by "
+        "police.uk row by row (under the Open Government Licence), so its counts, small ones "
+        "included, and the populations beside them are known to any reader: no number of "
+        f"{public_metrics} is ever hidden, and they are published at every month end (a "
+        "reader has their months already). No relation ties them to the partnership's "
+        "records, so they protect nothing and give nothing away.",
         "- **A suppressed row** publishes no value, interval, note or comparison. Its "
         "denominator stays published unless it is itself a protected cell.",
         f"- **Low reliability.** A published rate from fewer than {rule.LOW_RELIABILITY_EVENTS} "

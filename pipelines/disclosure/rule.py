@@ -222,6 +222,16 @@ NUMERATOR_WITHIN_DENOMINATOR = frozenset(
 PUBLIC_DENOMINATOR_METRICS = frozenset(
     {"drug_misuse_death_rate", "drug_misuse_death_rate_dsr"}
     | {relation.metric for relation in ESTIMATE_MINUS_COUNTS}
+    | {"drug_offences_rate", "neighbourhood_crime_rate"}
+)
+# Metrics whose every number is a public figure published elsewhere: police-recorded crime
+# (police.uk publishes every street-level row under the Open Government Licence, so its counts
+# and the population beside them are known to any reader). Neither their counts nor their
+# denominators are cells to protect: never hidden, small numbers included, and published every
+# month end (they are not event counts to publish once a year: a reader has the months
+# already). No relation ties them to the partnership's records.
+PUBLIC_METRICS = frozenset(
+    {"drug_offences", "drug_offences_rate", "neighbourhood_crime", "neighbourhood_crime_rate"}
 )
 # Numerators that may be negative (an estimate minus a count): no lower bound of zero.
 SIGNED_NUMERATOR_METRICS = frozenset(relation.metric for relation in ESTIMATE_MINUS_COUNTS)

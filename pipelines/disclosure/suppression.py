@@ -2,8 +2,10 @@
 
 Every published count is a *cell*: the numerator of each row, and the denominator of each rate
 whose denominator is a count of people or journeys (`rule.PUBLIC_DENOMINATOR_METRICS` are
-public figures and never hidden). The relations a reader knows are linear equations over the
-cells, each summing to zero:
+public figures and never hidden). The counts of `rule.PUBLIC_METRICS` (police-recorded crime,
+which police.uk publishes row by row) are public figures too: no cell of theirs is ever
+hidden. The relations a reader knows are linear equations over the cells, each summing to
+zero:
 
 - breakdowns: `all` = its substance groups; a PHOF grouping = its substance groups;
 - geography: a partnership = its member authorities; England = its authorities (when the data
@@ -730,15 +732,19 @@ def _traits(outcomes: pd.DataFrame) -> _Traits:
     public_denominator = (
         outcomes["metric_id"].isin(rule.PUBLIC_DENOMINATOR_METRICS).to_numpy() & ~is_count
     )
+    # public figures (police-recorded crime): no cell of theirs is hidden
+    is_public = outcomes["metric_id"].isin(rule.PUBLIC_METRICS).to_numpy()
     denominator_hideable = (
-        outcomes["denominator"].notna().to_numpy() & ~public_denominator & ~is_count
+        outcomes["denominator"].notna().to_numpy() & ~public_denominator & ~is_count & ~is_public
     )
     # a numerator over a published zero is zero, hidden or not: it can only be hidden with its
     # denominator (see `decide`)
     over_zero = (outcomes["denominator"] == 0).fillna(False).to_numpy()
     hideable = np.concatenate(
         [
-            outcomes["numerator"].notna().to_numpy() & (~over_zero | denominator_hideable),
+            outcomes["numerator"].notna().to_numpy()
+            & (~over_zero | denominator_hideable)
+            & ~is_public,
             denominator_hideable,
         ]
     )

@@ -319,10 +319,16 @@ def headline_sentence(row, has_neighbours: bool) -> str:
         direction = "up from" if row.value > row.previous_value else "down from"
         if row.value == row.previous_value:
             direction = "the same as"
+        significant = {
+            "improved": "improvement",
+            "worsened": "worsening",
+            "increased": "increase",  # a measure without a polarity
+            "decreased": "decrease",
+        }
         verdict = (
-            "no significant change"
-            if change == "no significant change"
-            else f"a significant {'improvement' if change == 'improved' else 'worsening'}"
+            f"a significant {significant[change]}"
+            if change in significant
+            else "no significant change"
         )
         said += f", {direction} {earlier} a year earlier ({verdict})"
     england = words.england(row)

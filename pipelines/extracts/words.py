@@ -14,6 +14,9 @@ NOT_PUBLISHED = "not published"  # no value, not by disclosure control (the note
 CHANGE_LABELS = {
     "improving": "improved",
     "worsening": "worsened",
+    # a measure without a polarity (drug offences recorded): neither is better
+    "increasing": "increased",
+    "decreasing": "decreased",
     "no_significant_change": "no significant change",
 }
 TREND_LABELS = {
@@ -21,10 +24,18 @@ TREND_LABELS = {
     "increasing_and_getting_worse": "rising and getting worse",
     "decreasing_and_getting_better": "falling and getting better",
     "decreasing_and_getting_worse": "falling and getting worse",
+    "increasing": "rising",
+    "decreasing": "falling",
     "no_significant_change": "no significant trend",
 }
 INTERVALS_TEST = "the two years' intervals"  # the scorecard's change test of unmet need
-COMPARISON_LABELS = {"better": "better", "similar": "similar", "worse": "worse"}
+COMPARISON_LABELS = {
+    "better": "better",
+    "similar": "similar",
+    "worse": "worse",
+    "higher": "higher",
+    "lower": "lower",
+}
 # the catalogue's words for each unit; a count is "number" beside a measure's name
 UNIT_WORDS = {**catalogue.UNITS, "count": "number"}
 # the raw files behind each metric, as a reader knows them
@@ -37,6 +48,8 @@ SOURCE_NAMES = {
     "ons_drug_deaths": "ONS deaths related to drug misuse",
     "fingertips_benchmarks": "OHID Fingertips (England figures)",
     "treatment_outcomes": "Treatment Outcomes Profile forms (start, review and exit)",
+    "police": "police.uk street-level crime (police-recorded)",
+    "lsoa_lookup": "ONS's LSOA to local authority lookup",
 }
 COMPARATOR_LISTS = {
     "illustrative_same_type_nearby_region": (
@@ -76,9 +89,11 @@ def number(value, unit: str) -> str:
 
 
 def with_unit(value, unit: str) -> str:
-    """'55.2%', '14.7 per 100,000', '2,552'."""
+    """'55.2%', '14.7 per 100,000', '2,552', '3.1 per 1,000'."""
     text = number(value, unit)
-    return f"{text} per 100,000" if text and unit == "rate_per_100000" else text
+    # a rate's words are the catalogue's ('per 100,000', 'per 1,000')
+    per = f" {catalogue.UNITS[unit]}" if unit.startswith("rate_per_") else ""
+    return f"{text}{per}" if text else text
 
 
 def interval(row) -> str:

@@ -15,7 +15,12 @@ from pipelines.extracts.html_page import write_html
 from pipelines.extracts.pack import DISCLOSURE_RULE, HOW_TO_READ, Pack
 from pipelines.extracts.spine import spine_position
 
-NUMBER_FORMATS = {"count": "#,##0", "percentage": '0.0"%"', "rate_per_100000": "0.0"}
+NUMBER_FORMATS = {
+    "count": "#,##0",
+    "percentage": '0.0"%"',
+    "rate_per_100000": "0.0",
+    "rate_per_1000": "0.0",
+}
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 GROUP_FILL = PatternFill("solid", fgColor="DCE6F0")

@@ -210,10 +210,19 @@ def load_raw_file(
     typed_columns = ", ".join(
         f"{quote_identifier(c.name)} {contract.DUCKDB_TYPES[c.type]}" for c in raw_file.columns
     )
+    required = is_required(raw_file, Path(raw_dir))
     if not path.exists() and not path.is_symlink():  # a broken link is refused below
         if raw_file.required:
             raise RawFileError(
                 raw_file.filename, "required file", f"required file not found in {raw_dir}"
+            )
+        if required:
+            raise RawFileError(
+                raw_file.filename,
+                "required file",
+                f"required when {raw_file.required_with}/ is present, and not found in "
+                f"{raw_dir}: {raw_file.description} Add it (see the README, 'Inputs'), or "
+                f"remove {raw_file.required_with}/ to leave out the metrics that need both",
             )
         # An absent optional file is an empty table: the models that need it produce nothing.
         con.execute(
@@ -225,7 +234,15 @@ def load_raw_file(
     digest = check_file_shape(raw_file, path)
     with tempfile.TemporaryDirectory(prefix="cdap-ingest-") as scratch:
         readable = _with_one_line_ending(path, Path(scratch))
-        return _load_checked_file(con, raw_file, readable, path, digest, today)
+        return _load_checked_file(con, raw_file, readable, path, digest, today, required)
+
+
+def is_required(raw_file: RawFile, raw_dir: Path) -> bool:
+    """Whether the file must be in this raw folder: always, or because what it goes with is."""
+    if raw_file.required:
+        return True
+    companion = raw_file.required_with
+    return companion is not None and contract.is_present(Path(raw_dir), companion)
 
 
 def _with_one_line_ending(path: Path, scratch: Path) -> Path:
@@ -246,9 +263,11 @@ def _load_checked_file(
     original: Path,
     digest: str,
     today: date | None,
+    required: bool,
 ) -> IngestResult:
     """Load a file that passed check_file_shape: `path` is what is read, `original` what the
-    user named."""
+    user named; `required`: whether this raw folder must have it (a header without rows is
+    then an error)."""
     table = raw_table(raw_file.name)
     header = read_header(path)
     positions = check_header(raw_file, header)
@@ -269,7 +288,7 @@ def _load_checked_file(
         first_line = str(error).strip().splitlines()[0]
         raise RawFileError(raw_file.filename, "well-formed CSV", first_line) from error
     rows = con.execute("SELECT count(*) FROM _raw_text").fetchone()[0]
-    if rows == 0 and raw_file.required:
+    if rows == 0 and required:
         raise RawFileError(raw_file.filename, "not empty", "the file has a header but no data rows")
 
     selects = []

@@ -172,7 +172,8 @@ def row_checks(raw_file: RawFile) -> list[Check]:
             if column.max_value is not None:
                 bounds.append(f"{name} > {column.max_value}")
             checks.append(Check("range", f"range:{column.name}", column.name, " or ".join(bounds)))
-    if raw_file.record_level and any(c.name == "area_code" for c in raw_file.columns):
+    checks_areas = raw_file.record_level or raw_file.known_areas
+    if checks_areas and any(c.name == "area_code" for c in raw_file.columns):
         known = ", ".join(sql_literal(c) for c in sorted(contract.KNOWN_AREA_CODES))
         checks.append(
             Check(

@@ -9,7 +9,13 @@ import dagster as dg
 
 from pipelines import contract
 from pipelines.config import Settings
-from pipelines.ops.run_record import fingerprint, record_unpublished_run, without_record_values
+from pipelines.ops.run_record import (
+    POLICE_INPUT,
+    fingerprint,
+    police_fingerprint,
+    record_unpublished_run,
+    without_record_values,
+)
 
 
 def monthly_schedule(job: object) -> dg.ScheduleDefinition:
@@ -48,6 +54,11 @@ def raw_folder_sensor(job: object, raw_dir: Path) -> dg.SensorDefinition:
             )
             # same size and mtime: no need to read it again
             current[raw_file.filename] = known if unchanged else fingerprint(path)
+        # police.uk's street files, as one input (read again only when a name, size or
+        # modification time changed)
+        police = police_fingerprint(raw_dir, previous.get(POLICE_INPUT))
+        if police is not None:
+            current[POLICE_INPUT] = police
         contents = {name: info["sha256"] for name, info in current.items()}
         before = {name: info["sha256"] for name, info in previous.items()}
         context.update_cursor(json.dumps(current, sort_keys=True))

@@ -2,6 +2,7 @@
 function whether the refresh published, stopped on the command line or failed in the UI."""
 
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -27,13 +28,57 @@ def fingerprint(path: Path) -> dict:
     }
 
 
+POLICE_INPUT = f"{contract.POLICE_DIR}/"  # police.uk's street files, as one input
+
+
+def police_signature(raw_dir: Path) -> tuple[list[tuple[str, Path]], str] | None:
+    """police/'s street files (name relative to police/, path) and what identifies them without
+    reading them (names, sizes, modification times); None without police/, or where it is not
+    the download as it unpacks (its ingest refuses it)."""
+    try:
+        folder = contract.police_folder(raw_dir)
+    except contract.PoliceFolderError:
+        return None
+    if folder is None:
+        return None
+    files = [(f.relative, f.path) for f in folder.street_files]
+    stats = [(name, path.stat()) for name, path in files]
+    listing = "\n".join(f"{name}\t{st.st_size}\t{st.st_mtime_ns}" for name, st in stats)
+    return files, hashlib.sha256(listing.encode()).hexdigest()
+
+
+def police_fingerprint(raw_dir: Path, known: dict | None = None) -> dict | None:
+    """What identifies police/'s content: the sha256 of every street file's name and sha256,
+    in order (`known`, an earlier fingerprint with the same names, sizes and times, is kept
+    without reading the files again)."""
+    signature = police_signature(raw_dir)
+    if signature is None:
+        return None
+    files, listed = signature
+    if known and known.get("signature") == listed:
+        return known
+    digest = hashlib.sha256()
+    for name, path in files:
+        content = hashlib.sha256()
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                content.update(chunk)
+        digest.update(f"{name}\t{content.hexdigest()}\n".encode())
+    return {"sha256": digest.hexdigest(), "signature": listed, "files": len(files)}
+
+
 def input_fingerprints(raw_dir: Path) -> dict[str, dict]:
-    """The fingerprint of each contract file present in the raw folder."""
-    return {
+    """The fingerprint of each contract file present in the raw folder (police/'s street
+    files as one input)."""
+    found = {
         raw_file.filename: fingerprint(raw_dir / raw_file.filename)
         for raw_file in contract.RAW_FILES
         if (raw_dir / raw_file.filename).is_file()
     }
+    police = police_fingerprint(raw_dir)
+    if police is not None:
+        found[POLICE_INPUT] = police
+    return found
 
 
 def _git(*args: str) -> str:

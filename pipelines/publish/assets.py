@@ -115,6 +115,7 @@ def publish_marts(
                 marts_dir / quality_report.REPORT_NAME,
                 published=stage / config.PUBLISHED_DUCKDB_NAME,
                 unread=unread,
+                raw_dir=Path(raw_folder.path),
             )
         )
         # the records of the refreshes before, and this one's

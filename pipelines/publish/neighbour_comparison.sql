@@ -68,7 +68,8 @@ summary as (
 
 ),
 
--- the area and its neighbours with values, best first
+-- the area and its neighbours with values, best first (a metric without a polarity: lowest
+-- first, as Fingertips' quintiles without a judgement run from lowest to highest)
 ranked as (
 
     select
@@ -128,6 +129,10 @@ select
     case
         when area.lower_95 is null or summary.neighbour_median is null then 'not_compared'
         when summary.neighbour_median between area.lower_95 and area.upper_95 then 'similar'
+        -- a metric without a polarity is higher or lower, never better or worse
+        when area.polarity = 'not_applicable' and area.lower_95 > summary.neighbour_median
+            then 'higher'
+        when area.polarity = 'not_applicable' then 'lower'
         when
             (area.lower_95 > summary.neighbour_median)
             = (area.polarity = 'higher_is_better') then 'better'

@@ -8,10 +8,11 @@ count is not comparable between areas of different sizes (as with England, count
 
 As Fingertips compares with a benchmark: the area's 95% interval against the neighbours'
 median (the middle neighbour: one unusual neighbour cannot pull it, as it pulls an average)
-decides "better", "similar" or "worse" by the metric's polarity; the rank is 1 for the best
-of the area and its neighbours with a value; the quintile places that rank from best (1) to
-worst (5): the best is always 1 and the worst 5, so with few neighbours the quintiles are
-coarse.
+decides "better", "similar" or "worse" by the metric's polarity ("higher", "similar" or
+"lower" for a metric without a polarity, never better or worse); the rank is 1 for the best
+of the area and its neighbours with a value (for a metric without a polarity, the lowest);
+the quintile places that rank from best (1) to worst (5): the best is always 1 and the worst
+5, so with few neighbours the quintiles are coarse.
 """
 
 from pathlib import Path
@@ -46,12 +47,19 @@ COLUMNS = {
     ),
     "neighbour_lowest": "Lowest published value among the neighbours.",
     "neighbour_highest": "Highest published value among the neighbours.",
-    "rank_among_neighbours": "1 = best (by polarity) of the area and its neighbours with values.",
+    "rank_among_neighbours": (
+        "1 = best (by polarity) of the area and its neighbours with values; for a metric "
+        "without a polarity, 1 = the lowest."
+    ),
     "areas_ranked": "How many areas the rank is out of.",
-    "neighbour_quintile": "1 = best fifth ... 5 = worst fifth of the area and its neighbours.",
+    "neighbour_quintile": (
+        "1 = best fifth ... 5 = worst fifth of the area and its neighbours (for a metric "
+        "without a polarity, 1 = lowest fifth ... 5 = highest)."
+    ),
     "comparison_to_neighbours": (
         "better, similar or worse: the area's 95% interval against the neighbours' median, "
-        "by polarity; not_compared without a value, an interval or a neighbour with a value."
+        "by polarity (higher, similar or lower for a metric without a polarity); "
+        "not_compared without a value, an interval or a neighbour with a value."
     ),
     "comparators_list": "The comparator list used (see dim_comparator).",
     "comparators_version_date": "Version date of that list.",

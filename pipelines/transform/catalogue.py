@@ -14,14 +14,23 @@ DOCS_BLOCK = DBT_PROJECT_DIR / "models" / "marts" / "_metric_catalogue.md"
 BEGIN, END = "<!-- metric-table:begin -->", "<!-- metric-table:end -->"
 
 # how each unit reads in words (the README, the docs, the packs)
-UNITS = {"count": "count", "percentage": "%", "rate_per_100000": "per 100,000"}
+UNITS = {
+    "count": "count",
+    "percentage": "%",
+    "rate_per_100000": "per 100,000",
+    "rate_per_1000": "per 1,000",
+}
 METHODS = {
     "wilson": "Wilson",
     "byar_exact_poisson": "Byar / exact Poisson",
     "dobson": "Dobson",
     "prevalence_estimate_interval": "From the prevalence estimate's interval",
 }
-POLARITY = {"higher_is_better": "higher is better", "lower_is_better": "lower is better"}
+POLARITY = {
+    "higher_is_better": "higher is better",
+    "lower_is_better": "lower is better",
+    "not_applicable": "none (higher or lower, not better or worse)",
+}
 
 
 def rows() -> list[dict[str, str]]:

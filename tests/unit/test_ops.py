@@ -62,6 +62,22 @@ def test_sensor_one_run_per_new_or_changed_content_none_for_a_touch(raw_dir, def
     assert tick(defs, cursor)[0] == []  # files outside the contract are ignored
 
 
+def test_sensor_runs_when_police_street_files_change_not_for_the_others(raw_dir, defs):
+    police = raw_dir / "police" / "2024-01"
+    police.mkdir(parents=True)
+    street = police / "2024-01-leicestershire-street.csv"
+    street.write_text("Crime ID,Month\nx,2024-01\n")
+    requests, cursor = tick(defs)
+    assert len(requests) == 1 and requests[0].tags["cdap/changed_files"] == "police/"
+    (police / "2024-01-leicestershire-outcomes.csv").write_text("not read\n")
+    os.utime(street, ns=(time.time_ns(), time.time_ns() + 10**9))
+    requests, cursor = tick(defs, cursor)
+    assert requests == []  # an outcomes file, a touch: nothing
+    (police.parent / "2024-02-leicestershire-street.csv").write_text("Crime ID,Month\n")
+    requests, cursor = tick(defs, cursor)
+    assert len(requests) == 1  # a new month's street file
+
+
 def test_sensor_and_schedule_are_off_until_turned_on(defs):
     assert (
         defs.get_sensor_def("raw_folder_changed").default_status == dg.DefaultSensorStatus.STOPPED

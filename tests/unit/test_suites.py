@@ -15,7 +15,7 @@ from tests.conftest import SAMPLE_RAW_DIR
 
 
 def test_raw_suites_are_generated_from_the_contract():
-    for raw_file in contract.RAW_FILES:
+    for raw_file in contract.RAW_TABLES:
         on_disk = json.loads(suites.suite_path(f"raw_{raw_file.name}").read_text())
         assert on_disk == json.loads(json.dumps(suites.raw_suite(raw_file))), (
             "run python -m pipelines.checks.suites"

@@ -28,6 +28,12 @@ outcome_forms as (
 
 ),
 
+police_files as (
+
+    select * from {{ ref('stg_police_uk__street_files') }}
+
+),
+
 dated as (
 
     select
@@ -77,6 +83,18 @@ dated as (
         min(top_date) as data_start_date,
         max(top_date) as data_as_of_date
     from outcome_forms
+
+    union all
+
+    -- police.uk's street files (optional: no row without them): from the first day of the
+    -- first file's month to the last day of the last's (each file is a whole month). Which
+    -- windows an area has is then decided by int_crime__windows (every force's months).
+    select
+        'police' as source_file,
+        min(month_start_date) as data_start_date,
+        max(month_end_date) as data_as_of_date
+    from police_files
+    having count(*) > 0
 
 )
 

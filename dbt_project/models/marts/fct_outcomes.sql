@@ -1,7 +1,8 @@
 -- The long-format outcomes fact: every metric, reporting area, breakdown and period. Each
 -- int_metric__ model states one rule and returns the same columns; this model adds values,
 -- intervals (one method per metric, from the catalogue), the provisional flag and the
--- comparison with England (none for a provisional value: it will still change).
+-- comparison with England (none for a provisional value: it will still change; higher or
+-- lower, not better or worse, for a metric without a polarity).
 {%- set metric_models = [
     'int_metric__people_in_treatment',
     'int_metric__new_presentations',
@@ -17,6 +18,8 @@
     'int_metric__treatment_progress',
     'int_metric__acute_housing_problem',
     'int_metric__paid_work',
+    'int_metric__drug_offences',
+    'int_metric__neighbourhood_crime',
 ] %}
 
 with
@@ -56,8 +59,10 @@ valued as (
             when coalesce(metric_rows.denominator, 0) = 0 then null
             when metrics.unit = 'percentage'
                 then 100.0 * metric_rows.numerator / metric_rows.denominator
-            when metrics.unit = 'rate_per_100000'
-                then 100000.0 * metric_rows.numerator / metric_rows.denominator
+            when metrics.unit in ('rate_per_100000', 'rate_per_1000')
+                then
+                    {{ rate_multiplier('metrics.unit') }}
+                    * metric_rows.numerator / metric_rows.denominator
         end as value,
         -- the value may still change while its look-forward runs past the data's as-of date
         metric_rows.period_end_date + metrics.look_forward_days
@@ -143,6 +148,14 @@ select
         when with_intervals.lower_95 is null or england.england_value is null then 'not_compared'
         when england.england_value between with_intervals.lower_95 and with_intervals.upper_95
             then 'similar'
+        -- a metric without a polarity (more recorded drug offences can mean more enforcement)
+        -- is higher or lower than England, never better or worse
+        when with_intervals.polarity = 'not_applicable'
+            then
+                case
+                    when with_intervals.lower_95 > england.england_value then 'higher'
+                    else 'lower'
+                end
         when
             (with_intervals.lower_95 > england.england_value)
             = (with_intervals.polarity = 'higher_is_better') then 'better'

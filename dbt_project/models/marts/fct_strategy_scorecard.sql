@@ -1,6 +1,7 @@
 -- The strategy scorecard: for each objective of the strategy (strategy_objectives seed) and
 -- each metric measuring it, every area's value in every period beside the value a year
--- earlier, a tested direction of travel, the recent trend over five yearly points, and
+-- earlier, a tested direction of travel (increasing or decreasing, not improving or
+-- worsening, for a metric without a polarity), the recent trend over five yearly points, and
 -- England. No verdict is built on a provisional value. The pack reads the rows of its period;
 -- BI tools filter is_latest_final, the rows of the area's reporting period.
 with
@@ -291,6 +292,9 @@ select
     case
         when judged.not_judged_reason is not null then 'not_available'
         when not judged.passes_change_test then 'no_significant_change'
+        -- a metric without a polarity only rises or falls: neither is better
+        when judged.polarity = 'not_applicable' and judged.signed_change > 0 then 'increasing'
+        when judged.polarity = 'not_applicable' then 'decreasing'
         when (judged.signed_change > 0) = (judged.polarity = 'higher_is_better') then 'improving'
         else 'worsening'
     end as direction_of_travel,
@@ -303,6 +307,8 @@ select
         when trend.has_provisional_point then 'not_available'
         when trend.trend_chi_squared < {{ trend_chi_squared_critical() }}
             then 'no_significant_change'
+        when judged.polarity = 'not_applicable' and trend.trend_score > 0 then 'increasing'
+        when judged.polarity = 'not_applicable' then 'decreasing'
         when trend.trend_score > 0 and judged.polarity = 'higher_is_better'
             then 'increasing_and_getting_better'
         when trend.trend_score > 0 then 'increasing_and_getting_worse'
