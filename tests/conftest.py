@@ -29,9 +29,10 @@ def copy_publication(source: Path, target: Path) -> Path:
     return target
 
 
-def run_refresh_in(raw_dir: Path, warehouse: Path, marts_dir: Path):
+def run_refresh_in(raw_dir: Path, warehouse: Path, marts_dir: Path, echo=None):
     """A full refresh on the given folders, through the same code path as `cdap refresh`
-    (`run_refresh`), in Dagster's in-memory instance rather than the Dagster home's."""
+    (`run_refresh`), in Dagster's in-memory instance rather than the Dagster home's; `echo`
+    is given each line the console would show."""
     import dagster as dg
 
     from pipelines.run import run_refresh
@@ -40,7 +41,7 @@ def run_refresh_in(raw_dir: Path, warehouse: Path, marts_dir: Path):
     # Dagster's in-memory instance: the same run, its events kept in memory rather than in
     # SQLite files (about 10 ms an event, 450 events a refresh)
     with dg.DagsterInstance.ephemeral() as instance:
-        return run_refresh(settings, instance=instance, echo=None)
+        return run_refresh(settings, instance=instance, echo=echo)
 
 
 @dataclass
@@ -74,6 +75,22 @@ def refreshed_run(tmp_path_factory):
 def refreshed(refreshed_run):
     """The outcome of the full refresh of the shipped sample (`refreshed_run`)."""
     return refreshed_run.outcome
+
+
+# the raw folder's optional inputs the shipped sample holds: without them, metrics 13-17 are
+# not produced (tests/e2e/test_crime.py)
+OPTIONAL_INPUTS = ("treatment_outcomes.csv", "police", "lsoa_lookup.csv")
+
+
+def without_optional_inputs(raw_dir: Path, inputs=OPTIONAL_INPUTS) -> Path:
+    """The copy `raw_dir` of the sample without these optional files and folders."""
+    for name in inputs:
+        path = raw_dir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    return raw_dir
 
 
 @pytest.fixture

@@ -1,11 +1,16 @@
-"""Metrics 16-17 end to end, on a copy of the shipped sample with a police/ folder and an LSOA
-lookup written by the test in the real shapes (tests/helpers/police.py: street files directly
-in police/ and in YYYY-MM/ folders, the download's outcomes and stop-and-search files beside
-them, anti-social behaviour without a Crime ID, rows without an LSOA, an LSOA the lookup lacks,
-a crime type nobody knows, Derbyshire's June 2024 missing, West Midlands' rows in Birmingham,
-which the sample does not hold). Every expected count is worked out from what the helper wrote,
-not read from the warehouse. And the sample without police/ (the shared refresh) publishes what
-it did before metrics 16-17: no row of them, every other row as with police/ beside it."""
+"""Metrics 16-17 end to end, on a copy of the shipped sample whose police/ folder and LSOA
+lookup are replaced by ones the test writes in the real shapes (tests/helpers/police.py: street
+files directly in police/ and in YYYY-MM/ folders, the download's outcomes and stop-and-search
+files beside them, anti-social behaviour without a Crime ID, rows without an LSOA, an LSOA the
+lookup lacks, a crime type nobody knows, Derbyshire's June 2024 missing, West Midlands' rows in
+Birmingham, which the sample does not hold). Every expected count is worked out from what the
+helper wrote, not read from the warehouse.
+
+And the optional inputs absent: a copy of the sample without treatment_outcomes.csv, police/
+and lsoa_lookup.csv publishes no row of metrics 13-17 and says so, and every other metric as
+the shared refresh of the whole sample does (the same rows; the same values where both show
+them). benchmarks/same_as_commit.py compares such a folder's publication with an earlier
+commit's, row for row, by hand."""
 
 import csv
 import shutil
@@ -15,7 +20,7 @@ import pytest
 
 from pipelines import config
 from pipelines.disclosure import rule
-from tests.conftest import SAMPLE_RAW_DIR, run_refresh_in
+from tests.conftest import SAMPLE_RAW_DIR, run_refresh_in, without_optional_inputs
 from tests.helpers import police
 from tests.helpers.police import (
     COVENTRY,
@@ -44,6 +49,8 @@ def with_police(folder, tmp_path_factory):
     root = tmp_path_factory.mktemp("crime")
     raw = root / "raw"
     shutil.copytree(SAMPLE_RAW_DIR, raw)
+    # the sample's own police/ out: the test's files, whose counts it knows, in its place
+    shutil.rmtree(raw / "police", ignore_errors=True)
     police.write_police(raw, folder)
     police.write_lookup(raw, police.SAMPLE_FORCES)
     outcome = run_refresh_in(raw, root / "warehouse.duckdb", root / "marts")
@@ -149,34 +156,115 @@ def test_the_refresh_says_what_it_could_not_produce_or_place(with_police, folder
     assert len([line for line in report.splitlines() if "stop-and-search" in line]) == 1
 
 
-def test_without_police_nothing_else_changes(with_police, refreshed):
-    """The sample without police/ publishes no row of metrics 16-17 and says so; every other
-    row of every table is the same as beside police/."""
+RECOVERY = ("treatment_progress_rate", "acute_housing_problem_rate", "paid_work_rate")
+OPTIONAL = (*RECOVERY, *CRIME)  # metrics 13-17: of the optional inputs only
+FORMS_NOT_PRODUCED = (
+    "treatment_outcomes.csv is absent or has no rows (it is optional): "
+    "treatment_progress_rate, acute_housing_problem_rate, paid_work_rate not produced."
+)
+CRIME_NOT_PRODUCED = (
+    "Crime not produced (drug_offences, drug_offences_rate, neighbourhood_crime, "
+    "neighbourhood_crime_rate): no police/ folder in the raw folder"
+)
+
+
+@pytest.fixture(scope="module")
+def without_optional(tmp_path_factory):
+    """A refresh of a copy of the sample without treatment_outcomes.csv, police/ and
+    lsoa_lookup.csv, and the lines it showed on the console."""
+    root = tmp_path_factory.mktemp("without_optional")
+    raw = root / "raw"
+    shutil.copytree(SAMPLE_RAW_DIR, raw)
+    without_optional_inputs(raw)
+    console: list[str] = []
+    outcome = run_refresh_in(raw, root / "warehouse.duckdb", root / "marts", echo=console.append)
+    assert outcome.success, outcome.explanation()
+    return outcome, console
+
+
+def test_without_the_optional_inputs_metrics_13_to_17_are_not_produced_and_said(
+    without_optional,
+):
+    import json
+
+    import duckdb
+
+    outcome, console = without_optional
+    con = duckdb.connect(str(outcome.settings.warehouse), read_only=True)
+    rows = con.execute(
+        "SELECT count(*) FILTER (WHERE metric_id IN ?), count(DISTINCT metric_id) "
+        "FROM marts.fct_outcomes",
+        [list(OPTIONAL)],
+    ).fetchone()
+    quarantined = con.execute(
+        "SELECT count(*) FROM quarantine.rows "
+        "WHERE file_name IN ('treatment_outcomes.csv', 'lsoa_lookup.csv')"
+    ).fetchone()
+    con.close()
+    assert rows[0] == 0 and rows[1] >= 16 and quarantined == (0,)
+    assert not published(outcome).metric_id.isin(OPTIONAL).any()
+    # the console: each ingest step's warning, and the summary
     assert any(
-        line.startswith("Crime not produced (drug_offences, drug_offences_rate")
-        and "police/" in line
-        for line in refreshed.data_quality
+        "treatment_outcomes.csv is absent (optional): these metrics are not produced: "
+        "treatment_progress_rate, acute_housing_problem_rate, paid_work_rate." in line
+        for line in console
+    ), console
+    assert any(
+        "police/ is absent (optional): the crime metrics (drug_offences, neighbourhood_crime "
+        "and their rates) are not produced." in line
+        for line in console
+    ), console
+    said = outcome.data_quality
+    assert FORMS_NOT_PRODUCED in said
+    assert [line for line in said if line.startswith(CRIME_NOT_PRODUCED)], said
+    # the lookup goes with police/: said with it, not once more as an absent file
+    assert not [line for line in said if "lsoa_lookup.csv" in line], said
+    record = json.loads(
+        (outcome.settings.marts_dir / "run_record.jsonl").read_text().splitlines()[-1]
     )
-    for table, key in (
-        ("fct_outcomes", KEY),
-        ("fct_strategy_scorecard", ["objective_id", "metric_id", "area_code", "period_end_date"]),
-        ("fct_neighbour_comparison", ["metric_id", "area_code", "period_end_date"]),
-        ("dim_area", ["area_code"]),
-        ("fct_ons_reconciliation", None),
-    ):
-        without = published(refreshed, table)
-        beside = published(with_police, table)
-        if "metric_id" in without:
-            assert not without.metric_id.isin(CRIME).any(), table
-            beside = beside[~beside.metric_id.isin(CRIME)]
-        order = key or list(without.columns)
+    assert FORMS_NOT_PRODUCED in record["data_quality"]
+    assert [line for line in record["data_quality"] if line.startswith(CRIME_NOT_PRODUCED)]
+    assert not {"treatment_outcomes", "police"} & set(record["inputs_as_of"])
+    assert not {"treatment_outcomes.csv", "police/", "lsoa_lookup.csv"} & set(record["inputs"])
+    # still documented, as every metric of the catalogue is
+    assert set(OPTIONAL) <= set(published(outcome, "dim_metric").metric_id)
+
+
+def test_without_the_optional_inputs_every_other_metric_is_published_as_with_them(
+    without_optional, refreshed
+):
+    """Every other metric has the same rows (metric, area, breakdown, period) as in the shared
+    refresh of the whole sample, and the same values wherever both show the row: disclosure
+    control may hide another set of cells beside metrics 13-15 (their relations to adults in
+    treatment), never another number."""
+    outcome, _ = without_optional
+    full = published(refreshed)
+    absent = published(outcome)
+    assert set(OPTIONAL) <= set(full.metric_id)  # the whole sample publishes them
+    assert set(full.metric_id) - set(absent.metric_id) == set(OPTIONAL)
+    others = full[~full.metric_id.isin(OPTIONAL)]
+    assert len(absent) == len(others)
+    both = others.merge(absent, on=KEY, how="outer", suffixes=("", "_absent"), indicator=True)
+    assert (both["_merge"] == "both").all(), both.loc[both["_merge"] != "both", KEY]
+    shown = both[~both.is_suppressed & ~both.is_suppressed_absent]
+    assert len(shown) > len(both) / 2
+    hidden = {"is_suppressed", "suppression_reason"}
+    for column in [c for c in absent.columns if c not in {*KEY, *hidden}]:
+        pd.testing.assert_series_equal(
+            shown[column].reset_index(drop=True),
+            shown[f"{column}_absent"].reset_index(drop=True),
+            check_names=False,
+            obj=column,
+        )
+    # the tables without a metric are the same
+    for table in ("dim_area", "dim_comparator", "fct_ons_reconciliation"):
+        without, beside = published(outcome, table), published(refreshed, table)
+        order = list(without.columns)
         pd.testing.assert_frame_equal(
             without.sort_values(order).reset_index(drop=True),
             beside.sort_values(order).reset_index(drop=True),
             obj=table,
         )
-    metrics = published(refreshed, "dim_metric")
-    assert set(CRIME) <= set(metrics.metric_id)  # the catalogue describes them all the same
 
 
 def test_the_readmes_crime_query_runs_against_the_publication(with_police):

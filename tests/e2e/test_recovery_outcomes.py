@@ -41,7 +41,8 @@ PLANTED = [
 
 
 def copy_without_forms(target):
-    """A copy of the sample, without any treatment_outcomes.csv it may hold."""
+    """A copy of the sample without its treatment_outcomes.csv: the test writes its own, whose
+    values it works out by hand."""
     shutil.copytree(SAMPLE_RAW_DIR, target)
     (target / "treatment_outcomes.csv").unlink(missing_ok=True)
     return target

@@ -202,6 +202,7 @@ def test_the_packs_words_for_a_metric_without_polarity():
         is_suppressed=False,
         is_provisional=False,
         direction_of_travel="increasing",
+        change_test="two Poisson rates",  # the scorecard's test of a rate per 1,000
         not_judged_reason=None,
         comparison_to_england="higher",
         england_value=2.5,

@@ -285,3 +285,27 @@ def test_the_run_record_and_the_sensor_know_police_by_its_street_files(raw):
     # a fingerprint whose names, sizes and times still hold is kept without reading the files
     again = run_record.police_fingerprint(raw)
     assert run_record.police_fingerprint(raw, again) is again
+
+
+def test_the_shipped_samples_police_folder_and_lookup_load():
+    """The sample's police/ and lookup (written by the sample generator, their shapes checked in
+    tests/unit/test_synthetic.py) are what this ingest reads: every street file, the download's
+    outcomes files said once, every crime type one the project knows, every LSOA of a row in
+    the lookup, no lookup row set aside."""
+    from tests.conftest import SAMPLE_RAW_DIR
+
+    con = duckdb.connect()
+    result = load_police_folder(con, SAMPLE_RAW_DIR, today=TODAY)
+    folder = contract.police_folder(SAMPLE_RAW_DIR)
+    assert result.present and result.files == len(folder.street_files) > 0
+    assert folder.other_download_files > 0 and len(result.not_read) == 1
+    lookup = load_raw_file(con, contract.LSOA_LOOKUP, SAMPLE_RAW_DIR, TODAY)
+    assert lookup.present and not sum(lookup.quality.quarantined.values())
+    known = {row["crime_type"] for row in contract.seed_rows("crime_types")}
+    types = con.execute("SELECT DISTINCT crime_type FROM raw.police_street").fetchall()
+    assert {t for (t,) in types} == known
+    unplaced = con.execute(
+        "SELECT count(*) FROM raw.police_street WHERE lsoa_code IS NOT NULL "
+        "AND lsoa_code NOT IN (SELECT lsoa_code FROM raw.lsoa_lookup)"
+    ).fetchone()[0]
+    assert unplaced == 0
