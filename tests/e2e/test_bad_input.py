@@ -310,7 +310,7 @@ def quarantine_run(tmp_path_factory):
     # and what the refresh does not read: a misnamed optional file, another extract, a folder
     for name in UNREAD_FILES:
         (raw / name).write_text("area_code,value\nE06000016,1\n", encoding="utf-8")
-    (raw / "police").mkdir(exist_ok=True)  # (the sample ships one)
+    (raw / UNREAD_FOLDER).mkdir()  # (police/ is read now: the sample ships one)
     # The folder's first refresh finds population.csv without its population column and stops;
     # the file is put back and the refresh run again on the same warehouse and marts folder
     # (test_rerun_after_the_fix_just_works). The rows above are set aside by the second.
@@ -325,6 +325,7 @@ def quarantine_run(tmp_path_factory):
 
 GAP = ["E06000016", "2023", "female", "90+"]
 UNREAD_FILES = ("fingertips_benchmark.csv", "outcome_star.csv")
+UNREAD_FOLDER = "extracts_2024"
 
 
 def test_what_the_refresh_does_not_read_is_named_with_the_nearest_name(quarantine_run):
@@ -334,7 +335,10 @@ def test_what_the_refresh_does_not_read_is_named_with_the_nearest_name(quarantin
         summary = "\n".join(run.data_quality)
         for text in (report, summary):
             assert "fingertips_benchmark.csv" in text and "fingertips_benchmarks.csv?" in text
-            assert "outcome_star.csv" in text and "police (a folder" in text
+            assert "outcome_star.csv" in text and f"{UNREAD_FOLDER} (a folder" in text
+            # the sample's police.uk download: its outcomes files said once, not by name
+            assert "outcomes and stop-and-search files of the police.uk download" in text
+            assert "-outcomes.csv (a file" not in text
             assert "did you mean treatment_journeys" not in text
 
 
