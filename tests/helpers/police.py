@@ -1,5 +1,6 @@
 """A police/ folder and an LSOA lookup in the real shapes of the police.uk download and ONS's
-lookup, written by the tests themselves (until the shipped sample has one): street files
+lookup, written by the tests themselves (in place of the shipped sample's, on a copy: these
+plant the rows the ingest must refuse or report, and their counts are known): street files
 directly in police/ and in YYYY-MM/ folders, the download's -outcomes.csv and
 -stop-and-search.csv beside them, anti-social behaviour without a Crime ID, rows without an
 LSOA, an LSOA the lookup lacks, a crime type the project does not know, and a force's month

@@ -1,6 +1,7 @@
 """Treatment Outcomes Profile forms for a raw folder's journeys, written by the tests themselves
-(until the shipped sample has its own), and the recovery metrics worked out from the raw files
-by hand, apart from the SQL, to check the warehouse against.
+(in place of the shipped sample's, on a copy: these plant the forms the ingest must set aside),
+and the recovery metrics worked out from the raw files by hand, apart from the SQL, to check the
+warehouse against.
 
 `write_treatment_outcomes(raw_dir)` reads the folder's treatment_journeys.csv and writes
 treatment_outcomes.csv beside it, from a fixed seed: a start form for most started journeys
