@@ -312,6 +312,8 @@ class Protection:
     # earlier version), and cells it showed that this one hides to keep them hidden
     earlier_cells_given_away: int = 0
     cells_shown_before_hidden_now: int = 0
+    # hidden zeros the audit worked out exactly, published as zero (they protected nothing)
+    worked_out_zeros_shown: int = 0
 
     @property
     def suppressed_rows(self) -> int:
@@ -339,6 +341,7 @@ class Protection:
             "rows_changed_since_published": self.rows_changed_since,
             "earlier_publication_cells_given_away": self.earlier_cells_given_away,
             "cells_shown_before_hidden_now": self.cells_shown_before_hidden_now,
+            "worked_out_zeros_shown": self.worked_out_zeros_shown,
         }
 
     def warnings(self) -> list[str]:
@@ -506,6 +509,7 @@ def protect(
             "; ".join(f.describe(with_values=True) for f in given_away[:20]),
         )
     widen: list[tuple] = []
+    shown_zeros: set[tuple] = set()  # hidden zeros an audit worked out: published as zero
     solved: dict = {}  # LP groups already solved in an earlier round
     for round_number in range(1, rule.MAX_AUDIT_ROUNDS + 1):
         decisions = suppression.decide(
@@ -515,6 +519,7 @@ def protect(
             widen,
             home_areas=frozenset({home_area}),
             fixed=fixed,
+            shown_zeros=frozenset(shown_zeros),
         )
         rows = decisions.rows.merge(
             carried[[*suppression.KEY, "is_frozen"]], on=suppression.KEY, how="left"
@@ -551,15 +556,19 @@ def protect(
                 rows_changed_since=int(carried.is_frozen.sum()),
                 earlier_cells_given_away=len(given_away),
                 cells_shown_before_hidden_now=_shown_before_hidden_now(carried, rows),
+                worked_out_zeros_shown=len(shown_zeros),
             )
             log.info("disclosure control (restricted): %s", protection.restricted_figures())
             return protection
         log.info("disclosure audit round %s: %s weak cells", round_number, len(result.failures))
         for weak in result.failures:
             log.debug("weak cell: %s", weak.describe(with_values=True))
+        zeros = worked_out_zeros(result.determined, rows, carried)
+        shown_zeros.update(zeros)
         widen.extend(
             (f.metric_id, f.area_code, f.breakdown, f.period_end_date, f.column)
             for f in result.failures
+            if f.key not in zeros
         )
     shown = "; ".join(f.describe() for f in result.failures[:5])
     if given_away:
@@ -575,6 +584,47 @@ def protect(
         f"after {rule.MAX_AUDIT_ROUNDS} rounds of suppression, so nothing was published (first: "
         f"{shown}). Report this with the run's log: the relations need a closer look."
     )
+
+
+def worked_out_zeros(
+    determined: list[audit.Finding], rows: pd.DataFrame, carried: pd.DataFrame
+) -> set[tuple]:
+    """The cells (KEY + column) to publish as zero next round: hidden zeros the audit worked out
+    exactly, in rows whose every hidden cell it worked out as zero (a row is published whole or
+    not at all) and that no earlier publication settled (`rows`: this round's decisions;
+    `carried`: the rows published before, which stay as they were)."""
+    # The rule: "a zero that protects nothing is published as zero". Shown, such a zero tells
+    # a reader nothing the publication did not already tell (every feasible reading of it puts
+    # the cell at zero), so no other cell's range changes. A rate's zero numerator beside a
+    # hidden denominator the reader cannot work out is not one of these: it stays a failure,
+    # and more is hidden around it.
+    zeros: dict[tuple, set[str]] = {}
+    for f in determined:
+        if abs(f.low) < audit.TOLERANCE and abs(f.high) < audit.TOLERANCE:
+            row = (f.metric_id, f.area_code, f.breakdown, pd.Timestamp(f.period_end_date))
+            zeros.setdefault(row, set()).add(f.column)
+    if not zeros:
+        return set()
+    hidden = rows.set_index(suppression.KEY)
+    settled = (
+        set(carried[suppression.KEY].itertuples(index=False, name=None)) if len(carried) else set()
+    )
+    shown: set[tuple] = set()
+    for row, columns in zeros.items():
+        if row not in hidden.index or row in settled:
+            continue
+        decided = hidden.loc[row]
+        needed = {
+            column
+            for column, flag in (
+                ("numerator", decided["hide_numerator"]),
+                ("denominator", decided["hide_denominator"]),
+            )
+            if bool(flag)
+        }
+        if needed and needed <= columns:
+            shown.update((*row, column) for column in needed)
+    return shown
 
 
 def earlier_cells_given_away(

@@ -26,6 +26,7 @@ stay as they were, and the rest is decided around them.
 1. `build_equations`: the relations between the cells, as equations, and the bounds.
 2. `carry_earlier_publication`: what an earlier publication hid stays hidden, and what it
    showed stays shown (unless that publication is withdrawn: see `shareable.protect`).
+   `show_worked_out_zeros`: a zero an earlier round's audit worked out exactly is shown.
 3. `primary_suppression`: every count of 1 to 4 is hidden (and the numerator with a hidden
    denominator).
 4. `complementary_suppression`: every equation that holds a hidden cell is visited, and one
@@ -138,6 +139,7 @@ def decide(
     widen: list[tuple] = (),
     home_areas: frozenset[str] = frozenset(),
     fixed: pd.DataFrame | None = None,
+    shown_zeros: frozenset[tuple] = frozenset(),
 ) -> Decisions:
     """Which cells of `outcomes` (restricted fct_outcomes: KEY, unit, numerator, denominator)
     to hide. `compositions`: a composite breakdown -> its parts; `memberships`: a partnership
@@ -146,10 +148,12 @@ def decide(
     figures the partnership reports on, hidden last among equal choices. `fixed`: rows (KEY,
     hide_numerator, hide_denominator, optionally keep_shown) an earlier publication already
     published: their cells stay as they were (a reader has them), and only the other cells may
-    be hidden to protect them; where keep_shown is False, only the hidden ones stay."""
+    be hidden to protect them; where keep_shown is False, only the hidden ones stay.
+    `shown_zeros`: cells (KEY + column) an audit worked out exactly as zero: published as zero."""
     outcomes = _in_fixed_order(outcomes)
     table = build_equations(outcomes, compositions, memberships, home_areas)
     carried = carry_earlier_publication(table, outcomes, fixed)
+    show_worked_out_zeros(table, shown_zeros)
     primary = primary_suppression(table)
     complementary_suppression(table)
     widen_audited_cells(table, widen)
@@ -245,6 +249,21 @@ def carry_earlier_publication(
                     _mark_hidden(table, cell, "carried")
     table.can_hide = (table.hideable & ~table.is_fixed).tolist()
     return sum(table.hidden)
+
+
+def show_worked_out_zeros(table: _Table, shown_zeros: frozenset[tuple]) -> None:
+    """Publish as zero the hidden zeros an audit worked out exactly: they protect nothing."""
+    # The rule: "a zero that protects nothing is published as zero". A cell every feasible
+    # reading of the publication puts at zero tells a reader nothing more when shown, and the
+    # other hidden cells keep exactly the ranges they had (the feasible set is the same); hidden,
+    # it would fail the audit in every round however much more were hidden around it.
+    for metric, area, breakdown, period, column in shown_zeros:
+        key = (metric, area, breakdown, pd.Timestamp(period), column)
+        if key in table.cell_of.index:
+            cell = int(table.cell_of[key])
+            if table.value_of[cell] == 0 and not table.is_fixed[cell]:
+                table.is_fixed[cell] = True
+                table.can_hide[cell] = False
 
 
 def primary_suppression(table: _Table) -> int:

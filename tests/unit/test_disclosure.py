@@ -538,3 +538,62 @@ def test_a_row_published_before_is_frozen_where_the_warehouse_has_changed_it(tmp
         "P": False,
     }
     assert len(shareable.previous_rows(None, truth)) == 0
+
+
+def test_a_hidden_zero_the_audit_worked_out_is_published_as_zero():
+    # P = A + B + C, A small; P and C were published before, so the suppression can only
+    # take B, a zero, with A
+    truth = frame({("A", "all"): 2, ("B", "all"): 0, ("C", "all"): 50, ("P", "all"): 52})
+    memberships = {"P": ("A", "B", "C")}
+    fixed = truth[truth.area_code.isin(["C", "P"])][suppression.KEY].assign(
+        hide_numerator=False, hide_denominator=False
+    )
+    decisions = suppression.decide(truth, {}, memberships, fixed=fixed)
+    assert hidden_cells(published_copy(truth, decisions)) == {("A", "all"), ("B", "all")}
+    # a zero the audit worked out (listed by `shareable.worked_out_zeros`) is shown
+    zero = ("adults_in_treatment", "B", "all", PERIOD, "numerator")
+    decisions = suppression.decide(
+        truth, {}, memberships, fixed=fixed, shown_zeros=frozenset({zero})
+    )
+    assert hidden_cells(published_copy(truth, decisions)) == {("A", "all")}
+    # a cell that is not zero is never shown that way
+    not_zero = ("adults_in_treatment", "A", "all", PERIOD, "numerator")
+    decisions = suppression.decide(
+        truth, {}, memberships, fixed=fixed, shown_zeros=frozenset({not_zero})
+    )
+    assert ("A", "all") in hidden_cells(published_copy(truth, decisions))
+
+
+def worked_out(area, column, low=0.0, high=0.0, metric="successful_completion_rate"):
+    return audit.Finding(metric, area, "all", PERIOD, column, low, high, "linear_programme")
+
+
+def test_only_rows_whose_every_hidden_cell_was_worked_out_as_zero_are_shown():
+    rows = pd.DataFrame(
+        [
+            # a rate of 0 over 0: both worked out, shown
+            ("successful_completion_rate", "A", True, True),
+            # a zero numerator beside a denominator the reader cannot work out: stays hidden
+            ("successful_completion_rate", "B", True, True),
+            # a count: its one cell
+            ("adults_in_treatment", "C", True, False),
+            # published before (settled): stays as it was
+            ("adults_in_treatment", "D", True, False),
+        ],
+        columns=["metric_id", "area_code", "hide_numerator", "hide_denominator"],
+    ).assign(breakdown="all", period_end_date=PERIOD, is_frozen=False)
+    determined = [
+        worked_out("A", "numerator"),
+        worked_out("A", "denominator"),
+        worked_out("B", "numerator"),
+        worked_out("C", "numerator", metric="adults_in_treatment"),
+        worked_out("D", "numerator", metric="adults_in_treatment"),
+        worked_out("E", "numerator", low=7.0, high=7.0, metric="adults_in_treatment"),
+    ]
+    carried = rows[rows.area_code == "D"][suppression.KEY]
+    shown = shareable.worked_out_zeros(determined, rows, carried)
+    assert shown == {
+        ("successful_completion_rate", "A", "all", PERIOD, "numerator"),
+        ("successful_completion_rate", "A", "all", PERIOD, "denominator"),
+        ("adults_in_treatment", "C", "all", PERIOD, "numerator"),
+    }
