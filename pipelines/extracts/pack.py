@@ -299,7 +299,7 @@ def objective_verdicts(summary: pd.DataFrame) -> pd.DataFrame:
     significantly or could not be judged (and why), and a verdict in words. A measure that
     could not be judged never counts towards the verdict."""
     rows = []
-    for _, measures in summary.groupby("objective_order", sort=True):
+    for _, measures in summary.groupby("objective_id", sort=False):  # the scorecard's order
         first = measures.iloc[0]
         changes = [(r.metric, words.change(r)) for r in measures.itertuples()]
         improved = [m for m, c in changes if c == "improved"]

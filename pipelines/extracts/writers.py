@@ -441,7 +441,7 @@ def _notes_sheet(sheet, pack: Pack) -> None:
     sheet.merge_cells(start_row=r, start_column=1, end_row=r, end_column=6)
     _text(sheet, r, 1, f"Neighbours. {words.neighbours_sentence(pack)}")
     _fit_rows(sheet, 4)
-    _print_setup(sheet, 4)
+    _print_setup(sheet, 4, fit_height=1)  # every definition on one page
 
 
 def write_xlsx(pack: Pack, path: Path) -> Path:
