@@ -23,6 +23,7 @@ th{background:#1f4e79;color:#fff;text-align:left;padding:6px 8px;font-size:13px;
 td{border-bottom:1px solid #ddd;padding:5px 8px;vertical-align:top}
 td.n{text-align:right;white-space:nowrap}
 tr.objective th{background:#dce6f0;color:#1f4e79;font-size:14px}
+tr.outcome th{background:#1f4e79;color:#fff;font-size:15px}
 .s{color:#666}
 .ontrack{border:2px solid #1f4e79;padding:4px 16px 10px;border-radius:4px}
 .verdict{font-weight:bold;white-space:nowrap}
@@ -94,11 +95,39 @@ def _on_track(pack: Pack) -> str:
     )
 
 
+def _framework(pack: Pack) -> str:
+    """The framework's outcomes, each with its measures here (first page)."""
+    if pack.framework.empty:
+        return ""
+    e = html.escape
+    rows = []
+    for o in pack.framework.itertuples():
+        if o.measures:
+            measures = "<ul>" + "".join(f"<li>{e(m)}</li>" for m in o.measures) + "</ul>"
+        else:
+            measures = f"<p>{e(o.local_measure_note or 'No local measure.')}</p>"
+        rows.append(
+            f"<tr><td><b>{e(o.ncdof_outcome)}</b><br><span class='s'>{e(o.ncdof_outcome_type)}"
+            f" outcome</span></td><td>{e(o.outcome_words)}</td><td>{measures}</td></tr>"
+        )
+    return (
+        "<section class='framework'><h2>The framework's outcomes</h2>"
+        "<p>The National Combating Drugs Outcomes Framework's six outcomes, and the measures "
+        "this publication has for each here.</p>"
+        "<table class='verdicts'><tr><th>Outcome</th><th>What it means</th>"
+        f"<th>Measures here</th></tr>{''.join(rows)}</table></section>"
+    )
+
+
 def _scorecard(pack: Pack) -> str:
     e = html.escape
     body = []
-    for _, rows in pack.summary.groupby("objective_order", sort=True):
+    outcome = None
+    for _, rows in pack.summary.groupby("objective_id", sort=False):
         first = rows.iloc[0]
+        if first.ncdof_outcome != outcome:
+            outcome = first.ncdof_outcome
+            body.append(f"<tr class='outcome'><th colspan='8'>{e(outcome)}</th></tr>")
         body.append(
             f"<tr class='objective'><th colspan='8'>{e(first.objective)} "
             f"<span class='s'>({e(first.working_group)})</span></th></tr>"
@@ -272,6 +301,7 @@ def write_html(pack: Pack, path: Path) -> Path:
         f"<title>{e(pack.title)}</title><style>{STYLE}</style></head><body>"
         f"<h1>{e(pack.title)}</h1><p class='sub'>{e(pack.subtitle)}</p>"
         + _on_track(pack)
+        + _framework(pack)
         + _scorecard(pack)
         + _overview(pack)
         + _trends(pack)

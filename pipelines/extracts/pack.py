@@ -68,6 +68,8 @@ class Pack:
     verdicts: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per objective
     headlines: list[str] = field(default_factory=list)  # the headline figures in words
     newer: str = ""  # what is published after the pack's period, and why it is not used
+    # one row per outcome of the framework, in its order: what it means and its measures here
+    framework: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def title(self) -> str:
@@ -237,7 +239,59 @@ def _build(con: duckdb.DuckDBPyConnection, area_code: str, period: str | None) -
         newer=_newer_figures(
             con, area_code, period_end, reporting_period(con, area_code), summary, names
         ),
+        framework=framework_outcomes(con, area_code, period_end),
     )
+
+
+def framework_outcomes(
+    con: duckdb.DuckDBPyConnection, area_code: str, period_end: date
+) -> pd.DataFrame:
+    """Every outcome of the framework, in its order, with each of its measures for the area in
+    words: the latest final value on or before the pack's period, and England beside it. An
+    outcome no metric measures says why (drug use is measured nationally only)."""
+    outcomes = con.execute("SELECT * FROM dim_framework_outcome ORDER BY outcome_order").df()
+    figures = con.execute(
+        """
+        SELECT m.ncdof_outcome, m.metric_name, m.ncdof_metric_type, o.*
+        FROM dim_metric AS m
+        LEFT JOIN fct_outcomes AS o ON o.metric_id = m.metric_id AND o.area_code = ?
+            AND o.breakdown = 'all' AND o.period_end_date <= ? AND NOT o.is_provisional
+        QUALIFY row_number() OVER (
+            PARTITION BY m.metric_id ORDER BY o.period_end_date DESC NULLS LAST
+        ) = 1
+        ORDER BY m.ncdof_outcome, m.ncdof_metric_type <> 'headline', m.metric_id
+        """,
+        [area_code, period_end],
+    ).df()
+    measures = {
+        outcome: [measure_words(row) for row in rows.itertuples()]
+        for outcome, rows in figures.groupby("ncdof_outcome", sort=False)
+    }
+    outcomes["measures"] = [measures.get(o, []) for o in outcomes.ncdof_outcome]
+    return outcomes
+
+
+def measure_words(row) -> str:
+    """'Adults in treatment: 2,500 (the year to March 2025)', with England where compared."""
+    if words.missing(row.period_end_date):
+        return f"{row.metric_name}: {words.NOT_PUBLISHED} for this area"
+    when = words.period(
+        pd.Timestamp(row.period_start_date).date(), pd.Timestamp(row.period_end_date).date()
+    )
+    if row.is_suppressed:
+        return f"{row.metric_name}: {words.SUPPRESSED} ({when})"
+    if words.missing(row.value):
+        return f"{row.metric_name}: {words.NOT_PUBLISHED} ({when})"
+    text = f"{row.metric_name}: {words.with_unit(row.value, row.unit)} ({when})"
+    label = words.COMPARISON_LABELS.get(row.comparison_to_england)
+    england = words.with_unit(row.england_value, row.unit)
+    if label is not None and england:
+        text += (
+            f", {label} than England ({england})"
+            if label != "similar"
+            else (f", similar to England ({england})")
+        )
+    return text
 
 
 def objective_verdicts(summary: pd.DataFrame) -> pd.DataFrame:
@@ -245,7 +299,7 @@ def objective_verdicts(summary: pd.DataFrame) -> pd.DataFrame:
     significantly or could not be judged (and why), and a verdict in words. A measure that
     could not be judged never counts towards the verdict."""
     rows = []
-    for _, measures in summary.groupby("objective_order", sort=True):
+    for _, measures in summary.groupby("objective_id", sort=False):  # the scorecard's order
         first = measures.iloc[0]
         changes = [(r.metric, words.change(r)) for r in measures.itertuples()]
         improved = [m for m, c in changes if c == "improved"]
@@ -406,7 +460,10 @@ def _scorecard(
                 AS is_revised,
             o.value AS first_value, o.lower_95 AS first_lower_95, o.upper_95 AS first_upper_95,
             o.england_value AS first_england_value,
-            o.comparison_to_england AS first_comparison_to_england
+            o.comparison_to_england AS first_comparison_to_england,
+            -- the scorecard follows the framework: an objective sits under its metrics' outcome
+            min(s.ncdof_outcome_order) OVER (PARTITION BY s.objective_id)
+                AS objective_outcome_order
         FROM fct_strategy_scorecard AS s
         LEFT JOIN fct_neighbour_comparison AS n ON n.metric_id = s.metric_id
             AND n.area_code = s.area_code AND n.period_end_date = s.period_end_date
@@ -416,7 +473,7 @@ def _scorecard(
         QUALIFY row_number() OVER (
             PARTITION BY s.objective_id, s.metric_id ORDER BY s.period_end_date DESC
         ) = 1
-        ORDER BY s.objective_order, s.objective_id, s.metric_id
+        ORDER BY objective_outcome_order, s.objective_order, s.objective_id, s.metric_id
         """,
         [area_code, period_end],
     ).df()
@@ -436,6 +493,7 @@ def _scorecard(
             "objective",
             "working_group",
             "desired_direction",
+            "ncdof_outcome",
             "metric_id",
             "value",
             "lower_95",
@@ -455,7 +513,7 @@ def _scorecard(
             "value_note",
         ]
     ].copy()
-    out.insert(6, "metric", out.metric_id.map(names))
+    out.insert(7, "metric", out.metric_id.map(names))
     out["period_start"] = pd.to_datetime(rows.period_start_date).dt.date
     out["period_end"] = pd.to_datetime(rows.period_end_date).dt.date
     out["is_provisional"] = rows.is_provisional.astype(bool)

@@ -121,8 +121,11 @@ def _fit_rows(sheet, first_row: int) -> None:
             if not isinstance(cell.value, str) or not cell.alignment.wrap_text:
                 continue
             width = merged.get((cell.row, cell.column), widths.get(cell.column_letter, 9))
-            # about 1.1 characters of 10-11 pt text to a unit of column width
-            lines = max(lines, -(-len(cell.value) // max(1, int(width * 1.1))))
+            # about 1.1 characters of 10-11 pt text to a unit of column width; each line break
+            # starts a line of its own
+            per_line = max(1, int(width * 1.1))
+            wrapped = sum(max(1, -(-len(part) // per_line)) for part in cell.value.split("\n"))
+            lines = max(lines, wrapped)
         sheet.row_dimensions[row[0].row].height = 14.5 * lines + 2
 
 
@@ -144,6 +147,13 @@ def _summary_sheet(sheet, pack: Pack) -> None:
         r += 1
         sheet.merge_cells(start_row=r, start_column=1, end_row=r, end_column=3)
         _text(sheet, r, 1, text)
+    r += 2
+    sheet.cell(row=r, column=1, value="The framework's outcomes").font = Font(bold=True, size=12)
+    for o in pack.framework.itertuples():
+        r += 1
+        _text(sheet, r, 1, f"{o.ncdof_outcome} ({o.ncdof_outcome_type})").font = Font(bold=True)
+        _text(sheet, r, 2, o.outcome_words)
+        _text(sheet, r, 3, "\n".join(o.measures) if o.measures else o.local_measure_note or "")
     r += 2
     for heading, text in (
         ("Which period", pack.newer),
@@ -179,8 +189,15 @@ def _scorecard_sheet(sheet, pack: Pack) -> None:
     _header(sheet, 4, SCORECARD_COLUMNS)
     last = len(SCORECARD_COLUMNS)
     r = 5
-    for _, rows in pack.summary.groupby("objective_order", sort=True):
+    outcome = None
+    for _, rows in pack.summary.groupby("objective_id", sort=False):
         first = rows.iloc[0]
+        if first.ncdof_outcome != outcome:  # the framework's outcome, then its objectives
+            outcome = first.ncdof_outcome
+            sheet.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last)
+            heading = sheet.cell(row=r, column=1, value=outcome)
+            heading.font, heading.fill = Font(bold=True, color="FFFFFF", size=12), HEADER_FILL
+            r += 1
         sheet.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last)
         heading = sheet.cell(row=r, column=1, value=f"{first.objective} ({first.working_group})")
         heading.font, heading.fill = Font(bold=True, color="1F4E79"), GROUP_FILL
@@ -424,7 +441,7 @@ def _notes_sheet(sheet, pack: Pack) -> None:
     sheet.merge_cells(start_row=r, start_column=1, end_row=r, end_column=6)
     _text(sheet, r, 1, f"Neighbours. {words.neighbours_sentence(pack)}")
     _fit_rows(sheet, 4)
-    _print_setup(sheet, 4)
+    _print_setup(sheet, 4, fit_height=1)  # every definition on one page
 
 
 def write_xlsx(pack: Pack, path: Path) -> Path:

@@ -134,10 +134,19 @@ def test_the_pack_answers_the_strategys_questions(marts):
     assert sorted(zip(pack.summary.objective_id, pack.summary.metric_id, strict=True)) == sorted(
         zip(objectives.objective_id, objectives.metric_id, strict=True)
     )
-    order = dict(zip(objectives.objective_id, objectives.objective_order, strict=False))
-    assert list(pack.summary.objective_id.map(order)) == sorted(
-        order[o] for o in objectives.objective_id
+    # under the framework's outcomes, in its order; within one, in the strategy's order
+    outcome_order = dict(
+        published(marts, "SELECT ncdof_outcome, outcome_order FROM dim_framework_outcome")
     )
+    order = dict(zip(objectives.objective_id, objectives.objective_order, strict=False))
+    keys = list(
+        zip(
+            pack.summary.ncdof_outcome.map(outcome_order),
+            pack.summary.objective_id.map(order),
+            strict=True,
+        )
+    )
+    assert keys == sorted(keys)
     rows = pack.summary.set_index("metric_id")
     # the strategy's figures where their periods are the pack's (financial year 2024/25)
     continuity = rows.loc["continuity_of_care_rate"]
@@ -215,7 +224,7 @@ def test_latest_has_one_meaning(marts):
         "AND metric_id = 'adults_in_treatment'",
     )[0][0]
     assert later > pack.period_end
-    assert f"Adults in treatment to {words.month(later)}" in pack.newer
+    assert f"adults in treatment to {words.month(later)}".lower() in pack.newer.lower()
 
 
 def test_no_verdict_is_built_on_a_provisional_value(marts, tmp_path):
@@ -494,3 +503,37 @@ def test_a_row_revised_since_first_published_reads_as_first_published(marts, tmp
         row.change == "not judged: revised since it was first published (shown as first published)"
     )
     assert "Revised since it was first published" in row.note
+
+
+def test_the_first_page_shows_every_outcome_of_the_framework_with_its_measures(marts, tmp_path):
+    pack = build_pack(marts, "E06000016")
+    framework = pack.framework
+    assert list(framework.ncdof_outcome) == [
+        "Increase engagement in treatment",
+        "Improve recovery outcomes",
+        "Reduce drug-related deaths and harm",
+        "Reduce drug-related crime",
+        "Reduce drug supply",
+        "Reduce drug use",
+    ]
+    catalogue = dict(published(marts, "SELECT metric_name, ncdof_outcome FROM dim_metric"))
+    for outcome in framework.itertuples():
+        names = {m.rsplit(": ", 1)[0] for m in outcome.measures}
+        assert names == {n for n, o in catalogue.items() if o == outcome.ncdof_outcome}
+        if outcome.ncdof_outcome == "Reduce drug use":
+            assert not outcome.has_local_measure and "nationally" in outcome.local_measure_note
+        else:  # every measure of the sample has a figure for Leicester
+            assert all(words.NOT_PUBLISHED not in m for m in outcome.measures), outcome.measures
+    # on the first page of the HTML, before the scorecard, and on the workbook's Summary
+    page = write_html(pack, tmp_path / "pack.html").read_text()
+    assert page.index("The framework's outcomes") < page.index("Strategy scorecard")
+    assert "measures drug use nationally" in page
+    summary = load_workbook(write_xlsx(pack, tmp_path / "pack.xlsx"))["Summary"]
+    text = " ".join(str(c.value) for row in summary.iter_rows() for c in row if c.value)
+    assert all(o in text for o in framework.ncdof_outcome)
+    # the scorecard sits under the outcomes: housing and work under recovery
+    recovery = pack.summary[pack.summary.ncdof_outcome == "Improve recovery outcomes"]
+    assert {"acute_housing_problem_rate", "paid_work_rate"} <= set(recovery.metric_id)
+    assert list(pack.summary.ncdof_outcome.drop_duplicates()) == [
+        o for o in framework.ncdof_outcome if o in set(pack.summary.ncdof_outcome)
+    ]

@@ -268,6 +268,8 @@ select
     objectives.objective,
     objectives.working_group,
     objectives.desired_direction,
+    metrics.ncdof_outcome,
+    metrics.ncdof_outcome_order,
     judged.metric_id,
     judged.area_code,
     judged.area_type,
@@ -321,6 +323,8 @@ select
 from judged
 inner join objectives
     on judged.metric_id = objectives.metric_id
+inner join metrics
+    on judged.metric_id = metrics.metric_id
 left join trend
     on
         judged.metric_id = trend.metric_id
