@@ -36,15 +36,7 @@ from pipelines.synthetic.common import EXTRACT_START, Generator, stream
 from pipelines.synthetic.treatment_journeys import substance_group
 
 OUTCOMES_FILE = "treatment_outcomes.csv"
-DAYS_COLUMNS = (
-    "days_alcohol",
-    "days_opiates",
-    "days_crack",
-    "days_cocaine",
-    "days_amphetamines",
-    "days_cannabis",
-    "days_other_drug",
-)
+DAYS_COLUMNS = contract.TOP_DAYS_COLUMNS
 TREATMENT_OUTCOMES_COLUMNS = (
     "top_id",
     "journey_id",

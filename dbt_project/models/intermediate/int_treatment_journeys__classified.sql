@@ -21,22 +21,7 @@ discharge_reasons as (
 
 journey_substances as (
 
-    select
-        journey_id,
-        substance_1 as substance_code
-    from journeys
-    union all
-    select
-        journey_id,
-        substance_2
-    from journeys
-    where substance_2 is not null
-    union all
-    select
-        journey_id,
-        substance_3
-    from journeys
-    where substance_3 is not null
+    {{ journey_substance_codes('journeys') }}
 
 ),
 
