@@ -217,12 +217,13 @@ def _audit() -> list[str]:
         "- Around each cell that fails, the suppression hides more (*widening*): the cell's "
         "denominator, the cells that bound it, and one more cell in each of its relations. "
         "Then the audit attacks again.",
-        "- A hidden zero the audit works out exactly is published as zero next time round, "
-        "when every hidden cell of its row is such a zero: hidden, it protected nothing "
-        "(every reading of the publication already puts it at zero, so showing it changes no "
-        "other cell's range), and no amount of widening could stop it failing. A rate's zero "
-        "beside a hidden denominator that cannot be worked out stays hidden, and is widened "
-        "around like any other.",
+        "- A hidden zero the audit works out exactly (every hidden cell of its row worked "
+        "out as zero) is not widened around: no amount of hiding could stop it failing. When "
+        "such zeros are all that still fails, they are published as zero and the audit "
+        "attacks once more: hidden, they protected nothing (every reading of the publication "
+        "already puts them at zero, so showing them changes no other cell's range). A rate's "
+        "zero beside a hidden denominator that cannot be worked out stays hidden, and is "
+        "widened around like any other.",
         f"- After {rule.MAX_AUDIT_ROUNDS} rounds that still fail, nothing is published and the "
         "previous publication stays as it was.",
         "- Published years of an event metric that share months refuse the publication "

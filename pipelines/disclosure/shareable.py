@@ -509,7 +509,7 @@ def protect(
             "; ".join(f.describe(with_values=True) for f in given_away[:20]),
         )
     widen: list[tuple] = []
-    shown_zeros: set[tuple] = set()  # hidden zeros an audit worked out: published as zero
+    shown_zeros: set[tuple] = set()  # hidden zeros the last audit worked out: shown as zero
     solved: dict = {}  # LP groups already solved in an earlier round
     for round_number in range(1, rule.MAX_AUDIT_ROUNDS + 1):
         decisions = suppression.decide(
@@ -564,11 +564,18 @@ def protect(
         for weak in result.failures:
             log.debug("weak cell: %s", weak.describe(with_values=True))
         zeros = worked_out_zeros(result.determined, rows, carried)
-        shown_zeros.update(zeros)
+        others = [f for f in result.failures if f.key not in zeros]
+        if zeros and not others and not shown_zeros:
+            # all that still fails are hidden zeros a reader works out: published as zero, they
+            # leave every other cell's range as it is; the audit attacks once more. Shown only
+            # now, with nothing else left to widen: shown in an earlier round, a zero would stay
+            # fixed while the cells around it are hidden, and could pin another cell for good
+            shown_zeros = zeros
+            continue
+        shown_zeros = set()
+        # a worked-out zero is not widened around: hiding more cannot stop it failing
         widen.extend(
-            (f.metric_id, f.area_code, f.breakdown, f.period_end_date, f.column)
-            for f in result.failures
-            if f.key not in zeros
+            (f.metric_id, f.area_code, f.breakdown, f.period_end_date, f.column) for f in others
         )
     shown = "; ".join(f.describe() for f in result.failures[:5])
     if given_away:

@@ -26,7 +26,8 @@ stay as they were, and the rest is decided around them.
 1. `build_equations`: the relations between the cells, as equations, and the bounds.
 2. `carry_earlier_publication`: what an earlier publication hid stays hidden, and what it
    showed stays shown (unless that publication is withdrawn: see `shareable.protect`).
-   `show_worked_out_zeros`: a zero an earlier round's audit worked out exactly is shown.
+   `show_worked_out_zeros`: the zeros the last audit worked out exactly, when nothing else
+   failed it, are shown (see `shareable.protect`).
 3. `primary_suppression`: every count of 1 to 4 is hidden (and the numerator with a hidden
    denominator).
 4. `complementary_suppression`: every equation that holds a hidden cell is visited, and one

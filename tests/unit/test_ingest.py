@@ -349,3 +349,17 @@ def test_forms_set_aside_by_an_earlier_refresh_are_forgotten_when_the_file_is_go
     (tmp_path / "treatment_outcomes.csv").unlink()
     load_raw_file(con, contract.TREATMENT_OUTCOMES, tmp_path)
     assert quarantined(con) == []
+
+
+def test_forms_set_aside_by_rules_across_files_never_refuse_the_file(con, tmp_path):
+    # a third of the forms belong to journeys the extract lacks (a journeys file that set many
+    # aside, or another provider's): far over the 5% that refuses a file for its own rows, but
+    # the contract sets such forms aside whatever their share
+    forms = [top_row(f"U{i}", "J9", "2020-03-01") for i in range(10)] + good_forms(20)
+    result = load_journeys_and_forms(con, tmp_path, forms)
+    assert len(quarantined(con)) == 10 and result.rows == 20
+    # while the file's own faults still refuse it above 5%
+    con.execute("DELETE FROM quarantine.rows")
+    bad_range = [top_row(f"B{i}", "J1", "2021-01-01", days_opiates="29") for i in range(10)]
+    with pytest.raises(policy.QualityError, match="quarantine_share|would be quarantined"):
+        load_journeys_and_forms(con, tmp_path, bad_range + good_forms(20))
