@@ -168,7 +168,12 @@ def _overview(pack: Pack) -> str:
         return ""
     e = html.escape
     rows = "".join(
-        "<tr>"
+        (
+            f"<tr class='outcome'><th colspan='8'>{e(r.ncdof_outcome)}</th></tr>"
+            if i == 0 or r.ncdof_outcome != pack.spine.ncdof_outcome.iloc[i - 1]
+            else ""
+        )
+        + "<tr>"
         + _cell(f"{r.metric} ({words.UNIT_WORDS[r.unit]})")
         + _cell(r.period)
         + _cell(*_spine_value(r))
@@ -178,7 +183,7 @@ def _overview(pack: Pack) -> str:
         + _cell(words.number(r.best, r.unit), "n")
         + _cell(f"{int(r.areas)}", "n")
         + "</tr>"
-        for r in pack.spine.itertuples()
+        for i, r in enumerate(pack.spine.itertuples())
     )
 
     def key(colour: str, text: str, shape: str = "rect") -> str:

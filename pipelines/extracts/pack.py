@@ -252,7 +252,8 @@ def framework_outcomes(
     outcomes = con.execute("SELECT * FROM dim_framework_outcome ORDER BY outcome_order").df()
     figures = con.execute(
         """
-        SELECT m.ncdof_outcome, m.metric_name, m.ncdof_metric_type, o.*
+        SELECT m.ncdof_outcome, m.metric_name, m.ncdof_metric_type, o.*,
+            m.metric_id IN (SELECT metric_id FROM fct_outcomes) AS is_produced
         FROM dim_metric AS m
         LEFT JOIN fct_outcomes AS o ON o.metric_id = m.metric_id AND o.area_code = ?
             AND o.breakdown = 'all' AND o.period_end_date <= ? AND NOT o.is_provisional
@@ -273,6 +274,8 @@ def framework_outcomes(
 
 def measure_words(row) -> str:
     """'Adults in treatment: 2,500 (the year to March 2025)', with England where compared."""
+    if not row.is_produced:  # for no area: its source was not in the refresh's raw folder
+        return f"{row.metric_name}: not produced (its source was not in this refresh's data)"
     if words.missing(row.period_end_date):
         return f"{row.metric_name}: {words.NOT_PUBLISHED} for this area"
     when = words.period(
@@ -557,6 +560,7 @@ def _spine(
         rows.append(
             {
                 "metric_id": row.metric_id,
+                "ncdof_outcome": row.ncdof_outcome,
                 "metric": row.metric,
                 "period": row.period,
                 "unit": row.unit,
