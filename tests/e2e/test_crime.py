@@ -228,6 +228,12 @@ def test_without_the_optional_inputs_metrics_13_to_17_are_not_produced_and_said(
     assert not {"treatment_outcomes.csv", "police/", "lsoa_lookup.csv"} & set(record["inputs"])
     # still documented, as every metric of the catalogue is
     assert set(OPTIONAL) <= set(published(outcome, "dim_metric").metric_id)
+    # and the pack's framework page says they were not produced, not that they are missing
+    from pipelines.extracts.pack import build_pack
+
+    framework = build_pack(outcome.settings.marts_dir, "E06000016").framework
+    supply = framework.set_index("ncdof_outcome").loc["Reduce drug supply"].measures
+    assert supply and all("not produced" in m for m in supply), supply
 
 
 def test_without_the_optional_inputs_every_other_metric_is_published_as_with_them(
