@@ -163,6 +163,9 @@ def test_a_published_value_is_published_again_as_it_was(two_publications):
     for column in ["numerator", "denominator", "value", "lower_95", "is_suppressed"]:
         pd.testing.assert_series_equal(both[f"{column}_earlier"], both[column], check_names=False)
     assert len(current) > len(earlier)  # and this month's new final values are added
+    # the sample holds every optional input: the recovery and crime metrics are among them
+    optional = {"treatment_progress_rate", "acute_housing_problem_rate", "paid_work_rate"}
+    assert optional | {"drug_offences", "neighbourhood_crime"} <= set(earlier.metric_id)
 
 
 def test_nothing_beside_a_hidden_cell_says_anything_about_it(refreshed):

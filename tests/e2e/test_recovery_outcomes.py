@@ -15,14 +15,11 @@ import pandas as pd
 import pytest
 
 from pipelines.disclosure import shareable, suppression
-from pipelines.publish import files as publish
 from pipelines.transform import interval_reference
-from pipelines.transform.project import dbt_project
 from tests.conftest import SAMPLE_RAW_DIR, run_refresh_in
 from tests.e2e.test_intruder_attacks import KEY, assert_declared_relations_hold, describe
 from tests.helpers import intruder
 from tests.helpers.attacker import attack_folder
-from tests.helpers.earlier_extract import write_earlier_extract
 from tests.helpers.treatment_outcomes import (
     SET_ASIDE,
     recovery_metrics,
@@ -197,24 +194,3 @@ def test_the_intruder_and_the_subtraction_attack_learn_nothing(recovery):
     findings = intruder.attack_all(intruder.load(marts))
     assert findings == [], describe(findings)
     assert attack_folder(marts) == {}
-
-
-def test_last_months_publication_beside_this_months_gives_nothing_back(recovery, tmp_path):
-    """Last month's publication of the same folder (as extracted on 31 August 2025), then this
-    month's made over it in the same marts folder, as a monthly refresh does."""
-    raw = write_earlier_extract(recovery.settings.raw_dir, tmp_path / "raw", date(2025, 8, 31))
-    earlier = run_refresh_in(raw, tmp_path / "earlier.duckdb", tmp_path / "marts")
-    assert earlier.success, earlier.explanation()
-    kept = tmp_path / "kept_by_the_intruder"
-    shutil.copytree(tmp_path / "marts", kept)
-    marts = shareable.published_marts(dbt_project().manifest_path)
-    publish.publish(recovery.settings.warehouse, tmp_path / "marts", marts, home_area="E06000016")
-    findings = intruder.attack_revisions(intruder.load(kept), intruder.load(tmp_path / "marts"))
-    assert findings == [], describe(findings)
-    before = pd.read_parquet(kept / "fct_outcomes.parquet")
-    after = pd.read_parquet(tmp_path / "marts" / "fct_outcomes.parquet")
-    both = before[before.metric_id.isin(RECOVERY)].merge(after, on=KEY, suffixes=("", "_now"))
-    assert len(both) == (before.metric_id.isin(RECOVERY)).sum() > 0  # none withdrawn
-    assert (both.is_suppressed == both.is_suppressed_now).all()
-    shown = both[~both.is_suppressed]
-    assert (shown.numerator == shown.numerator_now).all()  # never revised
