@@ -10,8 +10,9 @@ was. Give it a folder without that input (for metrics 13-17, a copy of data/raw 
 treatment_outcomes.csv, police/ and lsoa_lookup.csv) and the last commit before the change.
 Rows of the metrics the commit does not publish are left out of this checkout's side of the
 tables with a metric_id column (they are said); every other row must be the same, value for
-value. Prints, per published table, the rows equal and the rows only one side has; exits 1 on
-any difference. Each refresh is the real `cdap refresh` in its own process: a few minutes each
+value. A table or a column this checkout adds is said and is no difference (rows are compared
+on the columns the commit published); one it drops or retypes is. Prints, per published
+table, the rows equal and the rows only one side has; exits 1 on any difference. Each refresh is the real `cdap refresh` in its own process: a few minutes each
 on the sample; do not give it a national-scale folder.
 """
 
@@ -86,9 +87,10 @@ def compare(before: Path, now: Path) -> tuple[list[str], bool]:
     for name in names:
         table = name.removesuffix(".parquet")
         if not (before / name).exists() or not (now / name).exists():
+            # a table added is no difference in what was published before; one withdrawn is
             side = "the commit" if (before / name).exists() else "this checkout"
             lines.append(f"{table}: published by {side} only")
-            differs = True
+            differs = differs or side == "the commit"
             continue
         left = f"read_parquet('{before / name}')"
         right = f"(select * from read_parquet('{now / name}')"
@@ -106,18 +108,26 @@ def compare(before: Path, now: Path) -> tuple[list[str], bool]:
             new = []
             right += ")"
         schemas = [con.execute(f"describe select * from {x}").fetchall() for x in (left, right)]
-        if schemas[0] != schemas[1]:
+        added = [c[0] for c in schemas[1] if c[0] not in columns]
+        if [c for c in schemas[1] if c[0] in columns] != schemas[0]:
             lines.append(f"{table}: columns or types differ (the published schema changed)")
             differs = True
             continue
+        if added:  # columns added: the rows compared on the commit's columns
+            listed = ", ".join(f'"{c}"' for c in columns)
+            right = f"(select {listed} from {right})"
+            new.append(f"(columns added: {', '.join(added)})")
         only_before, only_now = (
             con.execute(f"select count(*) from (from {x} except all from {y})").fetchone()[0]
             for x, y in ((left, right), (right, left))
         )
         rows = con.execute(f"select count(*) from {left}").fetchone()[0]
+        metrics = [m for m in new if not m.startswith("(")]
         left_out = (
-            f"; left out of this checkout's, its new metrics: {', '.join(new)}" if new else ""
-        )
+            f"; left out of this checkout's, its new metrics: {', '.join(metrics)}"
+            if metrics
+            else ""
+        ) + "".join(f" {m}" for m in new if m.startswith("("))
         if only_before or only_now:
             differs = True
             lines.append(
