@@ -12,8 +12,9 @@ Rows of the metrics the commit does not publish are left out of this checkout's 
 tables with a metric_id column (they are said); every other row must be the same, value for
 value. A table or a column this checkout adds is said and is no difference (rows are compared
 on the columns the commit published); one it drops or retypes is. Prints, per published
-table, the rows equal and the rows only one side has; exits 1 on any difference. Each refresh is the real `cdap refresh` in its own process: a few minutes each
-on the sample; do not give it a national-scale folder.
+table, the rows equal and the rows only one side has; exits 1 on any difference. Each refresh is
+the real `cdap refresh` in its own process: a few minutes each on the sample; do not give it a
+national-scale folder.
 """
 
 import argparse
