@@ -26,24 +26,12 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
+from pipelines import contract
 from pipelines.synthetic.areas import SampleArea
 from pipelines.synthetic.common import EXTRACT_START, stream
 from pipelines.synthetic.lsoa_lookup import UNUSED_PER_AREA, area_lsoas
 
-STREET_COLUMNS = (
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-)
+STREET_COLUMNS = tuple(c.source_name for c in contract.POLICE_STREET.columns)
 OUTCOMES_COLUMNS = (*STREET_COLUMNS[:9], "Outcome type")
 OUTCOMES_MONTHS = 3  # the last months that have an -outcomes.csv file beside the street file
 

@@ -14,9 +14,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.disclosure import shareable, suppression
 from pipelines.transform import interval_reference
 from tests.conftest import SAMPLE_RAW_DIR, run_refresh_in
+from tests.e2e.test_disclosure import suppression_decisions
 from tests.e2e.test_intruder_attacks import KEY, assert_declared_relations_hold, describe
 from tests.helpers import intruder
 from tests.helpers.attacker import attack_folder
@@ -175,17 +175,7 @@ def test_published_monthly_with_wilson_intervals_and_not_compared(published, exa
 
 def test_every_relation_the_rule_declares_holds_with_the_recovery_metrics(recovery, exact):
     assert_declared_relations_hold(exact, every_one=True)
-    con = duckdb.connect()
-    con.execute(f"ATTACH '{recovery.settings.warehouse}' AS warehouse (READ_ONLY)")
-    truth = con.execute(
-        "SELECT metric_id, area_code, area_type, breakdown, period_end_date, unit, numerator, "
-        "denominator FROM warehouse.marts.fct_outcomes"
-    ).df()
-    decisions = suppression.decide(
-        truth,
-        shareable.breakdown_compositions(con, "warehouse"),
-        shareable.reporting_memberships(con, "warehouse"),
-    )
+    decisions = suppression_decisions(recovery.settings.warehouse)
     assert decisions.equations_not_holding == 0
 
 

@@ -27,18 +27,7 @@ HEADER = [
     "Last outcome category",
     "Context",
 ]
-OUTCOMES_HEADER = [
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Outcome type",
-]
+OUTCOMES_HEADER = [*HEADER[:9], "Outcome type"]  # the street columns up to LSOA name
 STOP_AND_SEARCH_HEADER = ["Type", "Date", "Part of a policing operation", "Latitude", "Longitude"]
 
 DRUGS = "Drugs"
